@@ -1,0 +1,61 @@
+# The README's commands. Everything installs itself on first use into .venv.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+PORTICO_PORT ?= 8000
+STATE ?= build/local.json
+SAM_VENV ?= .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+
+.PHONY: help venv run site test lint unit bench build deploy clean
+
+help:
+	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
+	@echo "make test    lint (ruff, mypy, cfn-lint) and the whole test suite"
+	@echo "make bench   benchmarks; prints figures"
+	@echo "make build   sam build (layer and functions)"
+	@echo "make deploy  sam deploy to the AWS account in your environment"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+venv: $(STAMP)
+
+site: venv
+	$(PY) -m infra.site
+
+run: venv site
+	$(PY) -m infra.local --port $(PORTICO_PORT) --state $(STATE)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/cfn-lint template.yaml
+
+unit: venv
+	$(VENV)/bin/pytest tests/unit -q
+
+test: lint site
+	$(VENV)/bin/pytest -q
+
+bench: venv
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+$(SAM):
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
+
+build: $(SAM)
+	$(SAM) build
+
+deploy: build
+	$(SAM) deploy
+
+clean:
+	rm -rf build .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,273 @@
+"""The whole portal on one machine: `python -m infra.local` (what `make run` runs).
+
+moto's server stands in for AWS; template.yaml says what to create in it, which function
+serves which route and which queue, stream or schedule feeds which function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from infra import seed as demo
+from infra import site
+from infra.functions import Function, load_functions
+from infra.gateway import API_PREFIX, Gateway, JwtAuthorizer
+from infra.provision import Provisioner
+from infra.template import Template
+from infra.workers import QueueSource, Schedule, StreamSource, Worker
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID = "123456789012"  # moto's account
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class LocalCloud:
+    def __init__(self, *, root: Path = ROOT, template: Path | None = None,
+                 host: str = "127.0.0.1", port: int = 0, stack_name: str = "portico-local",
+                 region: str = "eu-west-1", site_dir: Path | None = None,
+                 run_workers: bool = True, seed: bool = True) -> None:
+        self.root = root
+        self.template_path = template or root / "template.yaml"
+        self.host = host
+        self.port = port or free_port(host)
+        self.stack_name = stack_name
+        self.region = region
+        self.site_dir = site_dir or root / "build" / "site"
+        self.run_workers = run_workers
+        self.seed = seed
+        self.users: list[dict[str, Any]] = []
+        self.workers: list[Worker] = []
+        self.functions: dict[str, Function] = {}
+        self.ready_seconds = 0.0
+        self._moto: ThreadedMotoServer | None = None
+        self._gateway: Gateway | None = None
+
+    # -- addresses ------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + API_PREFIX
+
+    @property
+    def aws_endpoint(self) -> str:
+        assert self._moto is not None, "start() first"
+        host, port = self._moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def session(self) -> boto3.session.Session:
+        return boto3.session.Session(aws_access_key_id="testing",
+                                     aws_secret_access_key="testing",  # noqa: S106 - moto's
+                                     region_name=self.region)
+
+    def client(self, service: str) -> Any:
+        session: Any = self.session()
+        return session.client(service, endpoint_url=self.aws_endpoint)
+
+    # -- life cycle -----------------------------------------------------------------------
+    def start(self) -> LocalCloud:
+        started = time.perf_counter()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # Powertools says so after every invocation that published no metric of its own.
+        warnings.filterwarnings("ignore", "No application metrics to publish")
+        self._moto = ThreadedMotoServer(ip_address=self.host, port=0, verbose=False)
+        self._moto.start()
+        base_env = {
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        os.environ.update(base_env)
+
+        t = Template(self.template_path, stack_name=self.stack_name, region=self.region,
+                     account_id=ACCOUNT_ID, parameters={"Stage": "dev"})
+        self.template = t
+        Provisioner(t, self.client, site_host=f"{self.host}:{self.port}").provision()
+        self.functions = load_functions(t, base_env=base_env)
+
+        if not self.site_dir.exists():
+            site.build(output=self.site_dir)
+        auth = t.authorizer()
+        authorizer = None
+        if auth is not None:
+            aws_host = f"https://cognito-idp.{self.region}.amazonaws.com"
+            authorizer = JwtAuthorizer(auth, auth.issuer.replace(aws_host, self.aws_endpoint)
+                                       + "/.well-known/jwks.json")
+        self._gateway = Gateway(t.routes(), self.functions, authorizer,
+                                site_dir=self.site_dir, config=self.site_config,
+                                account_id=ACCOUNT_ID, cors_origins=[self.url])
+        self._gateway.start(self.host, self.port)
+
+        if self.seed:
+            self.users = demo.seed(self.client, table=self.resource("Table"),
+                                   user_pool_id=self.resource("UserPool"))
+        self.workers = self._event_sources()
+        if self.run_workers:
+            for w in self.workers:
+                w.start()
+        self.ready_seconds = time.perf_counter() - started
+        return self
+
+    def stop(self) -> None:
+        for w in self.workers:
+            w.stop()
+        if self._gateway is not None:
+            self._gateway.stop()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what the template made -----------------------------------------------------------
+    def resource(self, logical_id: str) -> str:
+        return self.template.physical[logical_id].ref
+
+    def attr(self, logical_id: str, name: str) -> str:
+        return self.template.physical[logical_id].attrs[name]
+
+    def queue_url(self, arn: str) -> str:
+        for p in self.template.physical.values():
+            if p.attrs.get("Arn") == arn and "QueueUrl" in p.attrs:
+                return p.attrs["QueueUrl"]
+        raise KeyError(f"no queue {arn} in the template")
+
+    def _event_sources(self) -> list[Worker]:
+        sqs = self.client("sqs")
+        streams = self.client("dynamodbstreams")
+        workers: list[Worker] = []
+        for fn in self.functions.values():
+            for name, event in fn.events.items():
+                kind, props = event["Type"], event["Properties"]
+                if kind == "HttpApi":
+                    continue
+                if kind == "SQS":
+                    workers.append(QueueSource(sqs, fn, self.queue_url(props["Queue"]),
+                                               props["Queue"], props, self.region))
+                elif kind == "DynamoDB":
+                    workers.append(StreamSource(streams, sqs, fn, props["Stream"], props,
+                                                self.region, self.queue_url))
+                elif kind == "Schedule":
+                    rule = f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{fn.name}-{name}"
+                    workers.append(Schedule(fn, rule, props, self.region, ACCOUNT_ID))
+                else:
+                    raise ValueError(f"{fn.logical_id}.{name}: the local cloud does not run "
+                                     f"{kind} events")
+        return workers
+
+    def site_config(self) -> dict[str, Any]:
+        return {
+            "apiUrl": self.api_url,
+            "region": self.region,
+            "cognito": {
+                "endpoint": self.aws_endpoint,
+                "userPoolId": self.resource("UserPool"),
+                "clientId": self.resource("UserPoolClient"),
+            },
+        }
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "url": self.url + "/",
+            "api_url": self.api_url,
+            "aws_endpoint": self.aws_endpoint,
+            "region": self.region,
+            "user_pool_id": self.resource("UserPool"),
+            "client_id": self.resource("UserPoolClient"),
+            "table": self.resource("Table"),
+            "bus": self.resource("EventBus"),
+            "buckets": {lid: self.resource(lid) for lid in
+                        self.template.of_type("AWS::S3::Bucket")},
+            "queues": {lid: self.resource(lid) for lid in
+                       self.template.of_type("AWS::SQS::Queue")},
+            "users": [{k: u[k] for k in ("email", "password", "roles", "account_id", "name")}
+                      for u in self.users],
+            "ready_seconds": round(self.ready_seconds, 2),
+        }
+
+
+def banner(info: dict[str, Any], state: Path) -> str:
+    lines = [
+        f"Portico is running at {info['url']}  (ready in {info['ready_seconds']:.1f} s)",
+        f"  API          {info['api_url']}",
+        f"  local AWS    {info['aws_endpoint']}  (moto, region {info['region']})",
+        f"  state        {state}",
+        "",
+        "  Demo logins (the same password for all: "
+        f"{info['users'][0]['password'] if info['users'] else '-'})",
+    ]
+    lines += [f"    {', '.join(u['roles']):<16} {u['email']:<28} {u['account_id']}"
+              for u in info["users"]]
+    lines += ["", "Press Ctrl-C to stop."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the whole portal locally.")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORTICO_PORT", 8000)),
+                        help="port of the local URL (0: any free port; default 8000)")
+    parser.add_argument("--state", type=Path, default=ROOT / "build" / "local.json",
+                        help="where to write the URLs and demo logins as JSON")
+    args = parser.parse_args(argv)
+
+    port = args.port
+    if port:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                print(f"port {port} is in use; using a free one (set PORTICO_PORT to choose)",
+                      file=sys.stderr)
+                port = 0
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    cloud = LocalCloud(port=port)
+    try:
+        cloud.start()
+        info = cloud.info()
+        args.state.parent.mkdir(parents=True, exist_ok=True)
+        args.state.write_text(json.dumps(info, indent=2) + "\n")
+        print(banner(info, args.state), flush=True)
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cloud.stop()
+        print("Portico stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

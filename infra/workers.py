@@ -1,0 +1,308 @@
+"""What Lambda's event sources do, for the functions of template.yaml: moto stores queues,
+streams and schedules but runs no code, so these loops poll and invoke.
+
+- `QueueSource`: an `SQS` event. Receives a batch, invokes, deletes what succeeded; with
+  `ReportBatchItemFailures` only the reported items stay, and they come back after the
+  visibility timeout until the queue's redrive policy moves them to the DLQ.
+- `StreamSource`: a `DynamoDB` event. Reads the table's stream in order, applies the
+  filter criteria, and on failure retries from the first failed record up to
+  `MaximumRetryAttempts`, then records the batch on the `OnFailure` destination.
+- `Schedule`: a `Schedule` event with `rate(...)`, fired on its rate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.functions import Function
+
+log = logging.getLogger("portico.local")
+
+
+class Worker:
+    """A polling loop on its own thread; `poll_once` is the unit tests drive directly."""
+
+    idle_sleep = 0.1
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll_once(self) -> int:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.poll_once()
+            except Exception:  # keep polling, as the Lambda service does
+                log.exception("%s: poll failed", self.name)
+                busy = 0
+            if not busy:
+                self._stop.wait(self.idle_sleep)
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    """EventBridge-style pattern matching, the subset Lambda filter criteria use here."""
+    if isinstance(pattern, dict):
+        if not isinstance(value, dict):
+            return False
+        return all(_matches(p, value.get(k)) for k, p in pattern.items())
+    if isinstance(pattern, list):
+        for p in pattern:
+            if isinstance(p, dict):
+                if "prefix" in p and isinstance(value, str) and value.startswith(p["prefix"]):
+                    return True
+                if "exists" in p and (value is not None) == bool(p["exists"]):
+                    return True
+                if "anything-but" in p:
+                    but = p["anything-but"]
+                    if value is not None and value not in (but if isinstance(but, list)
+                                                           else [but]):
+                        return True
+            elif value == p:
+                return True
+        return False
+    return bool(pattern == value)
+
+
+def passes_filters(filters: list[dict[str, Any]], record: dict[str, Any]) -> bool:
+    if not filters:
+        return True
+    return any(_matches(json.loads(f["Pattern"]), record) for f in filters)
+
+
+class QueueSource(Worker):
+    def __init__(self, sqs: Any, function: Function, queue_url: str, queue_arn: str,
+                 props: dict[str, Any], region: str) -> None:
+        super().__init__(f"sqs:{function.logical_id}")
+        self.sqs = sqs
+        self.function = function
+        self.queue_url = queue_url
+        self.queue_arn = queue_arn
+        self.batch_size = min(int(props.get("BatchSize", 10)), 10)
+        self.report_failures = "ReportBatchItemFailures" in (
+            props.get("FunctionResponseTypes") or [])
+        self.region = region
+
+    def record(self, m: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "messageId": m["MessageId"],
+            "receiptHandle": m["ReceiptHandle"],
+            "body": m["Body"],
+            "attributes": m.get("Attributes", {}),
+            "messageAttributes": {
+                k: {"stringValue": v.get("StringValue"), "binaryValue": v.get("BinaryValue"),
+                    "stringListValues": [], "binaryListValues": [], "dataType": v["DataType"]}
+                for k, v in (m.get("MessageAttributes") or {}).items()},
+            "md5OfBody": m.get("MD5OfBody") or hashlib.md5(m["Body"].encode()).hexdigest(),  # noqa: S324
+            "eventSource": "aws:sqs",
+            "eventSourceARN": self.queue_arn,
+            "awsRegion": self.region,
+        }
+
+    def poll_once(self) -> int:
+        resp = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=0,
+            AttributeNames=["All"], MessageAttributeNames=["All"])
+        messages = resp.get("Messages", [])
+        if not messages:
+            return 0
+        by_id = {m["MessageId"]: m for m in messages}
+        try:
+            result = self.function.invoke({"Records": [self.record(m) for m in messages]})
+        except Exception:  # the whole batch failed; it comes back later
+            log.exception("%s failed; %d messages return to the queue", self.name,
+                          len(messages))
+            return len(messages)
+        failed: set[str] = set()
+        if self.report_failures and isinstance(result, dict):
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
+        done = [m for mid, m in by_id.items() if mid not in failed]
+        for i in range(0, len(done), 10):
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
+                for n, m in enumerate(done[i:i + 10])])
+        return len(messages)
+
+
+class StreamSource(Worker):
+    def __init__(self, streams: Any, sqs: Any, function: Function, stream_arn: str,
+                 props: dict[str, Any], region: str,
+                 destination_url: Callable[[str], str]) -> None:
+        super().__init__(f"stream:{function.logical_id}")
+        self.streams = streams
+        self.sqs = sqs
+        self.function = function
+        self.stream_arn = stream_arn
+        self.batch_size = int(props.get("BatchSize", 100))
+        self.position = str(props.get("StartingPosition", "LATEST"))
+        self.max_retries = int(props.get("MaximumRetryAttempts", -1))
+        self.report_failures = "ReportBatchItemFailures" in (
+            props.get("FunctionResponseTypes") or [])
+        self.filters = list((props.get("FilterCriteria") or {}).get("Filters") or [])
+        on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {})
+        self.on_failure = on_failure.get("Destination")
+        self.destination_url = destination_url
+        self.region = region
+        self._iterators: dict[str, str] = {}
+        self._pending: list[dict[str, Any]] = []
+        self._attempts = 0
+        self.discarded = 0
+
+    def _iterate(self) -> list[dict[str, Any]]:
+        if not self._iterators:
+            shards = self.streams.describe_stream(StreamArn=self.stream_arn)[
+                "StreamDescription"]["Shards"]
+            for shard in shards:
+                self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"],
+                    ShardIteratorType=self.position)["ShardIterator"]
+        records: list[dict[str, Any]] = []
+        for shard_id, iterator in list(self._iterators.items()):
+            resp = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+            self._iterators[shard_id] = resp["NextShardIterator"]
+            records += resp.get("Records", [])
+        return records
+
+    def _lambda_record(self, r: dict[str, Any]) -> dict[str, Any]:
+        out = json.loads(json.dumps(r, default=_json_default))
+        out["awsRegion"] = self.region
+        out["eventSourceARN"] = self.stream_arn
+        return dict(out)
+
+    def poll_once(self) -> int:
+        if not self._pending:
+            fresh = [self._lambda_record(r) for r in self._iterate()]
+            self._pending = [r for r in fresh if passes_filters(self.filters, r)]
+            self._attempts = 0
+        if not self._pending:
+            return 0
+        batch = self._pending[:self.batch_size]
+        try:
+            result = self.function.invoke({"Records": batch})
+            failed = ({f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
+                      if self.report_failures and isinstance(result, dict) else set())
+        except Exception:  # Lambda retries the whole batch
+            log.exception("%s failed", self.name)
+            failed = {batch[0]["dynamodb"]["SequenceNumber"]}
+        if not failed:
+            self._pending = self._pending[len(batch):]
+            return len(batch)
+        # Checkpoint before the first failed record and retry from it, as Lambda does.
+        first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
+        self._pending = self._pending[first:]
+        self._attempts += 1
+        if 0 <= self.max_retries < self._attempts:
+            self._give_up(batch[first:])
+            self._pending = self._pending[len(batch) - first:]
+            self._attempts = 0
+        else:
+            self._stop.wait(min(0.02 * 2 ** self._attempts, 0.5))
+        return len(batch)
+
+    def _give_up(self, records: list[dict[str, Any]]) -> None:
+        self.discarded += len(records)
+        log.error("%s: %d records given up after %d retries", self.name, len(records),
+                  self.max_retries)
+        if not self.on_failure:
+            return
+        seqs = [r["dynamodb"]["SequenceNumber"] for r in records]
+        self.sqs.send_message(QueueUrl=self.destination_url(self.on_failure),
+                              MessageBody=json.dumps({
+            "requestContext": {"requestId": str(uuid.uuid4()),
+                               "functionArn": self.function.arn,
+                               "condition": "RetryAttemptsExhausted",
+                               "approximateInvokeCount": self.max_retries + 1},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": next(iter(self._iterators), ""),
+                "startSequenceNumber": seqs[0], "endSequenceNumber": seqs[-1],
+                "batchSize": len(records), "streamArn": self.stream_arn},
+        }))
+
+
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_UNIT = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def rate_seconds(expression: str) -> int:
+    m = _RATE.match(expression.strip())
+    if not m:
+        raise ValueError(f"the local cloud runs rate(...) schedules only, not {expression!r}")
+    return int(m.group(1)) * _UNIT[m.group(2).rstrip("s")]
+
+
+class Schedule(Worker):
+    idle_sleep = 1.0
+
+    def __init__(self, function: Function, rule_arn: str, props: dict[str, Any], region: str,
+                 account_id: str, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(f"schedule:{function.logical_id}")
+        self.function = function
+        self.rule_arn = rule_arn
+        self.period = rate_seconds(str(props["Schedule"]))
+        self.enabled = props.get("Enabled", True) is not False
+        self.input = props.get("Input")
+        self.region = region
+        self.account_id = account_id
+        self.clock = clock
+        self.next_at = clock() + self.period
+        self.fired = 0
+
+    def event(self, at: float) -> dict[str, Any]:
+        if self.input is not None:
+            parsed: dict[str, Any] = json.loads(self.input)
+            return parsed
+        return {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": self.account_id,
+            "time": datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.region, "resources": [self.rule_arn], "detail": {},
+        }
+
+    def poll_once(self) -> int:
+        now = self.clock()
+        if not self.enabled or now < self.next_at:
+            return 0
+        at, self.next_at = self.next_at, max(self.next_at + self.period, now)
+        self.fired += 1
+        try:
+            self.function.invoke(self.event(at))
+        except Exception:  # a failed run waits for the next tick
+            log.exception("%s failed", self.name)
+        return 0
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return int(v.timestamp())
+    if isinstance(v, bytes | bytearray):
+        import base64
+
+        return base64.b64encode(v).decode()
+    if hasattr(v, "__float__"):
+        f = float(v)
+        return int(f) if f.is_integer() else f
+    raise TypeError(type(v).__name__)

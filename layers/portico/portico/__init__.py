@@ -1,0 +1,1 @@
+"""Portico's domain library, shared by every function as a Lambda layer."""

@@ -1,0 +1,55 @@
+"""Domain errors. Each maps to one HTTP status and a stable code in portico.http."""
+
+from __future__ import annotations
+
+
+class PorticoError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, details: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(PorticoError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(PorticoError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(PorticoError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(PorticoError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(PorticoError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(PorticoError):
+    status = 410
+    code = "gone"
+
+
+class Throttled(PorticoError):
+    """AWS asked us to slow down; the client should retry after `retry_after` seconds."""
+
+    status = 503
+    code = "throttled"
+
+    def __init__(self, message: str = "The service is busy, retry shortly.", *,
+                 retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,42 @@
+"""The domain event envelope put on the portal's bus (schema samples in events/)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SOURCE = "portico"
+
+
+class Actor(BaseModel):
+    """Who caused the event: a contact acting in the portal, an integration or the system."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["contact", "integration", "system"]
+    id: str | None = None
+
+
+SYSTEM = Actor(type="system")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    type: str = Field(pattern=r"^[A-Z][A-Za-z]+$")
+    version: int = Field(default=1, ge=1)
+    occurred_at: str = Field(default_factory=_now)
+    actor: Actor
+    account_id: str | None
+    data: dict[str, Any]
+
+    def to_json(self) -> str:
+        return self.model_dump_json()

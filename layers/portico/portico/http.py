@@ -1,0 +1,130 @@
+"""What every API function shares: the resolver, the error shape and the caller's identity.
+
+Errors are `{"error": {"code", "message"}}` with the status of the domain error. The caller
+comes from the claims API Gateway's JWT authorizer verified; the authorizer accepts any token
+of the user pool for the portal's client, so this also insists on an *access* token issued
+to the portal's own client (an ID token is refused, in AWS and locally alike).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
+
+from portico.errors import PorticoError, Throttled, Unauthorized
+from portico.settings import settings
+from portico.store import THROTTLING_CODES
+
+logger = Logger()
+
+
+class Caller(BaseModel):
+    """The authenticated user as Cognito proved it. Who they are in the portal is the
+    contact record's business (portico.access), not the token's."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sub: str
+    username: str
+    client_id: str
+    scopes: tuple[str, ...]
+    auth_time: int | None
+    expires_at: int
+
+
+def error_response(status: int, code: str, message: str, *, details: object | None = None,
+                   headers: Mapping[str, str] | None = None) -> Response[str]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=json.dumps({"error": error}, default=str), headers=dict(headers or {}))
+
+
+def _claims(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    jwt = authorizer.get("jwt") or {}
+    claims = jwt.get("claims")
+    return claims if isinstance(claims, Mapping) else None
+
+
+def caller_from_event(event: Mapping[str, Any]) -> Caller:
+    claims = _claims(event)
+    if not claims:
+        raise Unauthorized("Sign in to use this.")
+    if claims.get("token_use") != "access":
+        raise Unauthorized("Use an access token.")
+    if claims.get("client_id") != settings().user_pool_client_id:
+        raise Unauthorized("The token was issued to another client.")
+    scope = str(claims.get("scope") or "")
+    auth_time = claims.get("auth_time")
+    return Caller(
+        sub=str(claims["sub"]),
+        username=str(claims.get("username") or claims["sub"]),
+        client_id=str(claims["client_id"]),
+        scopes=tuple(scope.split()),
+        auth_time=int(auth_time) if auth_time else None,
+        expires_at=int(claims.get("exp") or 0),
+    )
+
+
+def _check_token(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    # A route the authorizer guarded has claims; refuse the wrong kind of token before any
+    # route code runs. Public routes carry no claims and pass.
+    if _claims(app.current_event.raw_event) is not None:
+        caller_from_event(app.current_event.raw_event)
+    return next_middleware(app)
+
+
+def _domain_error(e: PorticoError) -> Response[str]:
+    headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Throttled) else None
+    return error_response(e.status, e.code, e.message, details=e.details, headers=headers)
+
+
+def _invalid_request(e: RequestValidationError) -> Response[str]:
+    details = [{"loc": list(err.get("loc", ())), "message": err.get("msg", ""),
+                "type": err.get("type", "")} for err in e.errors()]
+    return error_response(422, "invalid_request", "The request is not valid.", details=details)
+
+
+def _no_route(_: NotFoundError) -> Response[str]:
+    return error_response(404, "not_found", "No such route.")
+
+
+def _aws_error(e: ClientError) -> Response[str]:
+    if e.response.get("Error", {}).get("Code") in THROTTLING_CODES:
+        return error_response(503, "throttled", "The service is busy, retry shortly.",
+                              headers={"Retry-After": "1"})
+    logger.exception("AWS call failed")
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _unexpected(_: Exception) -> Response[str]:
+    logger.exception("Unhandled error")
+    return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def api() -> APIGatewayHttpResolver:
+    """A resolver with validation and the portal's error mapping: never a stack trace."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.use(middlewares=[_check_token])
+    for exc, handler in ((PorticoError, _domain_error),
+                         (RequestValidationError, _invalid_request),
+                         (NotFoundError, _no_route),
+                         (ClientError, _aws_error),
+                         (Exception, _unexpected)):
+        app.exception_handler(exc)(handler)
+    return app
+
+
+def caller(app: APIGatewayHttpResolver) -> Caller:
+    return caller_from_event(app.current_event.raw_event)

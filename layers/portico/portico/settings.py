@@ -1,0 +1,35 @@
+"""Typed settings, read from the function's environment when used, never at import."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str
+    region: str
+    table_name: str
+    event_bus_name: str
+    attachments_bucket: str
+    documents_bucket: str
+    user_pool_id: str
+    user_pool_client_id: str
+
+
+def settings() -> Settings:
+    """The current settings. Cheap: the local cloud swaps environments between functions."""
+    env = os.environ
+    return Settings(
+        stage=env.get("STAGE", "dev"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1",
+        table_name=env.get("TABLE_NAME", ""),
+        event_bus_name=env.get("EVENT_BUS_NAME", ""),
+        attachments_bucket=env.get("ATTACHMENTS_BUCKET", ""),
+        documents_bucket=env.get("DOCUMENTS_BUCKET", ""),
+        user_pool_id=env.get("USER_POOL_ID", ""),
+        user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
+    )

@@ -1,0 +1,67 @@
+"""One local cloud for the whole run, started the way `make run` starts it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from infra.local import LocalCloud
+from infra.seed import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+
+def sample_event(name: str) -> dict[str, Any]:
+    """A test event from events/, e.g. `identity/get-me`."""
+    data: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text())
+    return data
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    site = tmp_path_factory.mktemp("site")
+    (site / "index.html").write_text("<!doctype html><title>Portico</title>")
+    with LocalCloud(port=0, site_dir=site) as c:
+        yield c
+
+
+class Portal:
+    """The API as a browser would use it: tokens from Cognito, requests to the gateway."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+        self.http = requests.Session()
+        self._tokens: dict[str, dict[str, str]] = {}
+
+    def tokens(self, email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        if email not in self._tokens:
+            result = self.cloud.client("cognito-idp").initiate_auth(
+                ClientId=self.cloud.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password},
+            )["AuthenticationResult"]
+            self._tokens[email] = result
+        return self._tokens[email]
+
+    def request(self, method: str, path: str, *, as_user: str | None = None,
+                token: str | None = None, **kw: Any) -> requests.Response:
+        headers = dict(kw.pop("headers", {}))
+        if as_user is not None:
+            token = self.tokens(as_user)["AccessToken"]
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, self.cloud.api_url + path, headers=headers,
+                                 timeout=10, **kw)
+
+    def get(self, path: str, **kw: Any) -> requests.Response:
+        return self.request("GET", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def portal(cloud: LocalCloud) -> Portal:
+    return Portal(cloud)
