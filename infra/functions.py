@@ -45,7 +45,7 @@ class LambdaContext:
 
 
 @contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
+def environment(env: Mapping[str, str]) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -87,9 +87,15 @@ class Function:
             self._module = module
         return self._module
 
+    @contextmanager
+    def environment(self) -> Iterator[None]:
+        """Run domain code as this function would (tests, operator commands)."""
+        with _turn, environment(self.env):
+            yield
+
     def invoke(self, event: dict[str, Any]) -> Any:
         """Run the handler with this function's environment, as one Lambda invocation."""
-        with _turn, _environment(self.env):
+        with _turn, environment(self.env):
             module = self._load()
             fn = getattr(module, self.handler.rsplit(".", 1)[1])
             context = LambdaContext(function_name=self.name, memory_limit_in_mb=self.memory,

@@ -22,8 +22,8 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from infra import moto_fixes, site
 from infra import seed as demo
-from infra import site
 from infra.functions import Function, load_functions
 from infra.gateway import API_PREFIX, Gateway, JwtAuthorizer
 from infra.provision import Provisioner
@@ -92,6 +92,7 @@ class LocalCloud:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # Powertools says so after every invocation that published no metric of its own.
         warnings.filterwarnings("ignore", "No application metrics to publish")
+        moto_fixes.apply()
         self._moto = ThreadedMotoServer(ip_address=self.host, port=0, verbose=False)
         self._moto.start()
         base_env = {
@@ -248,10 +249,15 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 port = 0
 
-    def on_term(signum: int, frame: FrameType | None) -> None:
+    def on_stop(signum: int, frame: FrameType | None) -> None:
+        # make passes Ctrl-C or SIGTERM on to us as well: the first one stops the portal,
+        # repeats must not interrupt the stopping.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
     cloud = LocalCloud(port=port)
     try:
         cloud.start()

@@ -258,6 +258,8 @@ class Template:
         return lid, self.properties(lid)
 
     def authorizer(self) -> Authorizer | None:
+        if not self.of_type("AWS::Serverless::HttpApi"):
+            return None
         _, props = self.http_api()
         auth = props.get("Auth") or {}
         default = auth.get("DefaultAuthorizer")

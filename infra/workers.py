@@ -164,24 +164,37 @@ class StreamSource(Worker):
         self.on_failure = on_failure.get("Destination")
         self.destination_url = destination_url
         self.region = region
-        self._iterators: dict[str, str] = {}
+        self._last_read: dict[str, str] = {}
         self._pending: list[dict[str, Any]] = []
         self._attempts = 0
         self.discarded = 0
 
+    def _read(self, shard_id: str, after: str | None) -> list[dict[str, Any]]:
+        position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+                    if after else {"ShardIteratorType": "TRIM_HORIZON"})
+        iterator = self.streams.get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, **position)["ShardIterator"]
+        records: list[dict[str, Any]] = self.streams.get_records(
+            ShardIterator=iterator, Limit=self.batch_size).get("Records", [])
+        return records
+
     def _iterate(self) -> list[dict[str, Any]]:
-        if not self._iterators:
-            shards = self.streams.describe_stream(StreamArn=self.stream_arn)[
-                "StreamDescription"]["Shards"]
-            for shard in shards:
-                self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard["ShardId"],
-                    ShardIteratorType=self.position)["ShardIterator"]
+        # A fresh iterator each time, after the last record read (see infra/moto_fixes.py).
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)[
+            "StreamDescription"]["Shards"]
         records: list[dict[str, Any]] = []
-        for shard_id, iterator in list(self._iterators.items()):
-            resp = self.streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
-            self._iterators[shard_id] = resp["NextShardIterator"]
-            records += resp.get("Records", [])
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._last_read and self.position == "LATEST":
+                # LATEST: what the shard holds when the source starts is not delivered.
+                last = None
+                while batch := self._read(shard_id, last):
+                    last = batch[-1]["dynamodb"]["SequenceNumber"]
+                self._last_read[shard_id] = last or ""
+            got = self._read(shard_id, self._last_read.get(shard_id) or None)
+            if got:
+                self._last_read[shard_id] = got[-1]["dynamodb"]["SequenceNumber"]
+            records += got
         return records
 
     def _lambda_record(self, r: dict[str, Any]) -> dict[str, Any]:
@@ -237,7 +250,7 @@ class StreamSource(Worker):
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
             "DDBStreamBatchInfo": {
-                "shardId": next(iter(self._iterators), ""),
+                "shardId": next(iter(self._last_read), ""),
                 "startSequenceNumber": seqs[0], "endSequenceNumber": seqs[-1],
                 "batchSize": len(records), "streamArn": self.stream_arn},
         }))
