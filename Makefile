@@ -8,6 +8,7 @@ PORTICO_PORT ?= 8000
 STATE ?= build/local.json
 SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+STACK ?= portico
 
 .PHONY: help venv run site test lint unit bench build deploy clean
 
@@ -54,8 +55,9 @@ $(SAM):
 build: $(SAM)
 	$(SAM) build
 
-deploy: build
+deploy: build venv
 	$(SAM) deploy
+	$(PY) -m infra.deploy --stack $(STACK)
 
 clean:
 	rm -rf build .aws-sam .pytest_cache .mypy_cache .ruff_cache
