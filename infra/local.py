@@ -112,6 +112,10 @@ class LocalCloud:
         self.template = t
         Provisioner(t, self.client, site_host=f"{self.host}:{self.port}").provision()
         self.functions = load_functions(t, base_env=base_env)
+        for fn in self.functions.values():
+            # The local site is plain http on this host, not the distribution's https.
+            if "SITE_URL" in fn.env:
+                fn.env["SITE_URL"] = self.url
 
         if not self.site_dir.exists():
             site.build(output=self.site_dir)
@@ -127,8 +131,8 @@ class LocalCloud:
         self._gateway.start(self.host, self.port)
 
         if self.seed:
-            self.users = demo.seed(self.client, table=self.resource("Table"),
-                                   user_pool_id=self.resource("UserPool"))
+            with self.functions["IdentityFunction"].environment():
+                self.users = demo.seed(self.client, user_pool_id=self.resource("UserPool"))
         self.workers = self._event_sources()
         if self.run_workers:
             for w in self.workers:
@@ -211,8 +215,8 @@ class LocalCloud:
                         self.template.of_type("AWS::S3::Bucket")},
             "queues": {lid: self.resource(lid) for lid in
                        self.template.of_type("AWS::SQS::Queue")},
-            "users": [{k: u[k] for k in ("email", "password", "roles", "account_id", "name")}
-                      for u in self.users],
+            "users": [{k: u[k] for k in ("email", "password", "roles", "account_id", "name",
+                                         "accounts")} for u in self.users],
             "ready_seconds": round(self.ready_seconds, 2),
         }
 
@@ -227,8 +231,9 @@ def banner(info: dict[str, Any], state: Path) -> str:
         "  Demo logins (the same password for all: "
         f"{info['users'][0]['password'] if info['users'] else '-'})",
     ]
-    lines += [f"    {', '.join(u['roles']):<16} {u['email']:<28} {u['account_id']}"
-              for u in info["users"]]
+    lines += [f"    {u['email']:<28} " + "; ".join(
+        f"{', '.join(roles)} in {account}" for account, roles in u["accounts"].items())
+        for u in info["users"]]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """Demo data for the local portal: the operating organization's staff, two customer
-accounts with a lead user and a user each, and a partner that serves one of them."""
+accounts with their people, a partner that serves one of them, and a consultant who works
+for both customers. Written through the identity domain, as the portal itself would."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
-from portico import keys
+from portico import outbox
+from portico.events import SYSTEM, Event
+from portico.identity import directory
 
 DEMO_PASSWORD = "Portico-Demo-2026!"  # noqa: S105 - printed for anyone running the demo
 
@@ -27,8 +29,7 @@ class DemoAccount:
 class DemoUser:
     email: str
     name: str
-    roles: tuple[str, ...]
-    account_id: str
+    memberships: tuple[tuple[str, tuple[str, ...]], ...]  # (account, roles); first = primary
     language: str = "en"
 
 
@@ -41,32 +42,33 @@ ACCOUNTS = (
 )
 
 USERS = (
-    DemoUser("admin@portico.example", "Ada Admin", ("admin",), "acc-portico"),
-    DemoUser("agent@portico.example", "Aaron Agent", ("agent",), "acc-portico"),
-    DemoUser("manager@northwind.example", "Nora Northwind", ("account_manager",),
-             "acc-northwind"),
-    DemoUser("contact@northwind.example", "Ned Northwind", ("contact",), "acc-northwind"),
-    DemoUser("manager@contoso.example", "Kaisa Contoso", ("account_manager",), "acc-contoso",
-             "fi"),
-    DemoUser("contact@contoso.example", "Kalle Contoso", ("contact",), "acc-contoso", "fi"),
-    DemoUser("partner@fabrikam.example", "Paula Partner", ("partner",), "acc-fabrikam"),
+    DemoUser("admin@portico.example", "Ada Admin", (("acc-portico", ("admin",)),)),
+    DemoUser("agent@portico.example", "Aaron Agent", (("acc-portico", ("agent",)),)),
+    DemoUser("manager@northwind.example", "Nora Northwind",
+             (("acc-northwind", ("account_manager",)),)),
+    DemoUser("contact@northwind.example", "Ned Northwind", (("acc-northwind", ("contact",)),)),
+    DemoUser("billing@northwind.example", "Bea Billing", (("acc-northwind", ("billing",)),)),
+    DemoUser("manager@contoso.example", "Kaisa Contoso",
+             (("acc-contoso", ("account_manager",)),), "fi"),
+    DemoUser("contact@contoso.example", "Kalle Contoso", (("acc-contoso", ("contact",)),), "fi"),
+    DemoUser("partner@fabrikam.example", "Paula Partner", (("acc-fabrikam", ("partner",)),)),
+    DemoUser("consultant@example.com", "Cory Consultant",
+             (("acc-northwind", ("contact",)), ("acc-contoso", ("account_manager",)))),
 )
 
 
-def seed(client: Callable[[str], Any], *, table: str,
-         user_pool_id: str) -> list[dict[str, Any]]:
-    """Create the demo users in Cognito and their accounts and contacts in the table."""
+def seed(client: Callable[[str], Any], *, user_pool_id: str) -> list[dict[str, Any]]:
+    """Create the demo users in Cognito and their accounts and contacts in the table.
+
+    Runs with a function's environment (table, bus) in place."""
     cognito = client("cognito-idp")
-    ddb = client("dynamodb")
-    ser = TypeSerializer()
-
-    def put(item: dict[str, Any]) -> dict[str, Any]:
-        clean = {k: v for k, v in item.items() if v is not None}
-        return {"PutRequest": {"Item": {k: ser.serialize(v) for k, v in clean.items()}}}
-
-    writes = [put({**keys.account(a.id), "type": "Account", "id": a.id, "number": a.number,
-                   "name": a.name, "kind": a.kind, "tier": a.tier, "status": "active",
-                   "partner_account_id": a.partner_account_id}) for a in ACCOUNTS]
+    accounts = {}
+    for a in ACCOUNTS:
+        item = directory.new_account(account_id=a.id, number=a.number, name=a.name,
+                                     kind=a.kind, tier=a.tier,
+                                     partner_account_id=a.partner_account_id)
+        directory.create_account(item, actor=SYSTEM, request_id="seed")
+        accounts[a.id] = item
     users: list[dict[str, Any]] = []
     for u in USERS:
         created = cognito.admin_create_user(
@@ -77,15 +79,18 @@ def seed(client: Callable[[str], Any], *, table: str,
         cognito.admin_set_user_password(UserPoolId=user_pool_id, Username=u.email,
                                         Password=DEMO_PASSWORD, Permanent=True)
         sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
-        writes.append(put({**keys.contact(sub), "type": "Contact", "id": sub,
-                           "email": u.email, "name": u.name, "language": u.language,
-                           "active": True, "primary_account_id": u.account_id}))
-        writes.append(put({**keys.membership(u.account_id, sub),
-                           **keys.membership_by_contact(u.account_id, sub),
-                           "type": "Membership", "account_id": u.account_id,
-                           "contact_id": sub, "roles": list(u.roles)}))
+        contact = None
+        for account_id, roles in u.memberships:
+            outbox.commit(directory.membership_writes(
+                account=accounts[account_id], contact_id=sub, email=u.email, name=u.name,
+                language=u.language, roles=list(roles), joined_at="2026-01-01T00:00:00Z",
+                contact=contact), [Event(type="ContactJoined", actor=SYSTEM,
+                                         account_id=account_id,
+                                         data={"contact_id": sub, "email": u.email,
+                                               "roles": list(roles), "new_login": True})])
+            contact = {"id": sub}
+        primary, roles = u.memberships[0]
         users.append({"email": u.email, "password": DEMO_PASSWORD, "name": u.name,
-                      "roles": list(u.roles), "account_id": u.account_id, "contact_id": sub})
-    for i in range(0, len(writes), 25):
-        ddb.batch_write_item(RequestItems={table: writes[i:i + 25]})
+                      "roles": list(roles), "account_id": primary, "contact_id": sub,
+                      "accounts": {a: list(r) for a, r in u.memberships}})
     return users

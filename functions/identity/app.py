@@ -1,20 +1,27 @@
-"""Identity: health and the caller's own profile."""
+"""Identity: the caller's profile, accounts and their people, invitations, the audit trail."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from portico import http
-from portico.settings import settings
 from pydantic import BaseModel
+
+from portico import audit, http
+from portico.identity import directory, invitations, models
+from portico.settings import settings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = http.api()
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 class Health(BaseModel):
@@ -22,13 +29,9 @@ class Health(BaseModel):
     stage: str
 
 
-class Me(BaseModel):
-    sub: str
-    username: str
-    client_id: str
-    scopes: list[str]
-    auth_time: int | None
-    expires_at: int
+class AuditPage(BaseModel):
+    items: list[audit.AuditEntry]
+    next_cursor: str | None
 
 
 @app.get("/health")
@@ -37,10 +40,76 @@ def health() -> Health:
 
 
 @app.get("/me")
-def me() -> Me:
-    c = http.caller(app)
-    return Me(sub=c.sub, username=c.username, client_id=c.client_id, scopes=list(c.scopes),
-              auth_time=c.auth_time, expires_at=c.expires_at)
+def get_me() -> models.Me:
+    return directory.get_me(http.principal(app))
+
+
+@app.patch("/me")
+def patch_me(patch: models.MePatch) -> models.Me:
+    return directory.update_me(http.principal(app), patch)
+
+
+@app.get("/accounts/<account_id>")
+def get_account(account_id: str) -> models.Account:
+    return directory.get_account(http.principal(app), account_id)
+
+
+@app.get("/accounts/<account_id>/contacts")
+def list_contacts(account_id: str, cursor: Cursor = None, limit: Limit = 25
+                  ) -> models.ContactPage:
+    return directory.list_contacts(http.principal(app), account_id, cursor=cursor, limit=limit)
+
+
+@app.patch("/accounts/<account_id>/contacts/<contact_id>")
+def patch_contact(account_id: str, contact_id: str, patch: models.ContactPatch
+                  ) -> models.Contact:
+    return directory.update_member(http.principal(app), account_id, contact_id, patch)
+
+
+@app.get("/accounts/<account_id>/invitations")
+def list_invitations(account_id: str, cursor: Cursor = None, limit: Limit = 25
+                     ) -> models.InvitationPage:
+    return invitations.list_for(http.principal(app), account_id, cursor=cursor, limit=limit)
+
+
+@app.post("/accounts/<account_id>/invitations")
+def invite(account_id: str, invitation: models.NewInvitation) -> Response[str]:
+    created = invitations.create(http.principal(app), account_id, invitation)
+    return http.json_response(created, 201)
+
+
+@app.post("/accounts/<account_id>/invitations/<invitation_id>/resend")
+def resend(account_id: str, invitation_id: str) -> models.Invitation:
+    return invitations.resend(http.principal(app), account_id, invitation_id)
+
+
+@app.delete("/accounts/<account_id>/invitations/<invitation_id>")
+def revoke(account_id: str, invitation_id: str) -> Response[str]:
+    invitations.revoke(http.principal(app), account_id, invitation_id)
+    return http.no_content()
+
+
+@app.get("/invitations/<token>")
+def preview_invitation(token: str) -> models.InvitationPreview:
+    return invitations.preview(token)
+
+
+@app.post("/invitations/<token>/accept")
+def accept_invitation(token: str, acceptance: models.Acceptance) -> models.Accepted:
+    return invitations.accept(token, acceptance, request_id=http.request_id(app))
+
+
+@app.get("/audit")
+def get_audit(entity: Annotated[str | None, Query(max_length=40)] = None,
+              id: Annotated[str | None, Query(max_length=200)] = None,
+              account: Annotated[str | None, Query(max_length=64)] = None,
+              cursor: Cursor = None, limit: Limit = 25) -> AuditPage:
+    p = http.principal(app)
+    if entity or id:
+        items, nxt = audit.for_record(p, entity or "", id or "", cursor=cursor, limit=limit)
+    else:
+        items, nxt = audit.for_account(p, account or p.account_id, cursor=cursor, limit=limit)
+    return AuditPage(items=items, next_cursor=nxt)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -59,8 +59,8 @@ def test_access_token_reaches_the_handler(portal: Portal, cloud: LocalCloud) -> 
     assert r.status_code == 200
     me = r.json()
     contact = next(u for u in cloud.users if u["email"] == USER)
-    assert me["sub"] == contact["contact_id"]
-    assert me["client_id"] == cloud.resource("UserPoolClient")
+    assert me["id"] == contact["contact_id"]
+    assert me["email"] == USER
 
 
 def test_a_token_re_signed_with_the_pool_key_is_accepted(portal: Portal) -> None:

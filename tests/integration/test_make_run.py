@@ -35,9 +35,9 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         info = json.loads(state.read_text())
         assert set(info) >= {"url", "api_url", "aws_endpoint", "region", "user_pool_id",
                              "client_id", "table", "bus", "buckets", "users"}
-        assert len(info["users"]) == 7
+        assert len(info["users"]) == 9
         assert {r for u in info["users"] for r in u["roles"]} == {
-            "admin", "agent", "account_manager", "contact", "partner"}
+            "admin", "agent", "account_manager", "contact", "billing", "partner"}
 
         assert requests.get(info["api_url"] + "/health", timeout=5).json()["status"] == "ok"
         page = requests.get(info["url"], timeout=5)
@@ -57,7 +57,8 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         me = requests.get(info["api_url"] + "/me", timeout=5,
                           headers={"Authorization": f"Bearer {tokens['AccessToken']}"})
         assert me.status_code == 200
-        assert me.json()["client_id"] == info["client_id"]
+        assert me.json()["email"] == user["email"]
+        assert me.json()["roles"] == ["account_manager"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         output = proc.communicate(timeout=30)[0]

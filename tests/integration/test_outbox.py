@@ -9,11 +9,11 @@ import uuid
 from typing import Any
 
 import pytest
+
+from infra.local import LocalCloud
 from portico import keys, outbox, store
 from portico.errors import Conflict
 from portico.events import Actor, Event
-
-from infra.local import LocalCloud
 
 
 def integration_events(cloud: LocalCloud, event_id: str, timeout: float = 15.0,

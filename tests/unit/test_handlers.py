@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 import pytest
-from portico.events import Actor, Event
 
 from infra.functions import Function, LambdaContext
 from infra.local import ROOT
+from portico.events import Actor, Event
 from tests.conftest import sample_event
 
 CLIENT = "3n4b5urk1ft4fl3mg5e62d9ado"  # the client id in events/identity/get-me.json
@@ -35,15 +35,6 @@ def call(fn: Function, event: dict[str, Any]) -> tuple[int, Any]:
 def test_health(identity: Function) -> None:
     assert call(identity, sample_event("identity/get-health")) == (
         200, {"status": "ok", "stage": "test"})
-
-
-def test_me_answers_the_access_token_claims(identity: Function) -> None:
-    status, body = call(identity, sample_event("identity/get-me"))
-    assert status == 200
-    assert body == {"sub": "4f1c2a7e-0b9d-4c55-9a63-2d7e8b1f0c11",
-                    "username": "4f1c2a7e-0b9d-4c55-9a63-2d7e8b1f0c11", "client_id": CLIENT,
-                    "scopes": ["aws.cognito.signin.user.admin"], "auth_time": 1795428000,
-                    "expires_at": 1795431600}
 
 
 @pytest.mark.parametrize(("claim", "value", "message"), [

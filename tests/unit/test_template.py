@@ -81,7 +81,9 @@ def test_every_route_reaches_a_handler_that_serves_it(template: Template) -> Non
 
 def test_only_the_declared_routes_are_public(template: Template) -> None:
     public = {r.route_key for r in template.routes() if not r.authorized}
-    assert public == {"GET /health"}
+    # The invitation token is the credential of the invitee, who has no login yet.
+    assert public == {"GET /health", "GET /invitations/{token}",
+                      "POST /invitations/{token}/accept"}
 
 
 def test_the_authorizer_is_cognito_for_the_portal_client(template: Template) -> None:

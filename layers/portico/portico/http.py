@@ -9,6 +9,7 @@ to the portal's own client (an ID token is refused, in AWS and locally alike).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +21,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from portico.errors import PorticoError, Throttled, Unauthorized
+from portico.errors import BadRequest, PorticoError, Throttled, Unauthorized
+from portico.principal import Principal, resolve
 from portico.settings import settings
 from portico.store import THROTTLING_CODES
 
@@ -128,3 +130,29 @@ def api() -> APIGatewayHttpResolver:
 
 def caller(app: APIGatewayHttpResolver) -> Caller:
     return caller_from_event(app.current_event.raw_event)
+
+
+_ACCOUNT_HEADER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def request_id(app: APIGatewayHttpResolver) -> str:
+    return str(app.current_event.request_context.request_id or "")
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    """The contact behind the token, acting in the account the request names
+    (`X-Portico-Account`) or else their primary account."""
+    who = caller(app)
+    account = app.current_event.headers.get("x-portico-account") or None
+    if account is not None and not _ACCOUNT_HEADER.match(account):
+        raise BadRequest("X-Portico-Account is not an account id.")
+    return resolve(who.sub, account_id=account, request_id=request_id(app))
+
+
+def json_response(model: BaseModel, status: int = 200) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
+                    body=model.model_dump_json())
+
+
+def no_content() -> Response[str]:
+    return Response(status_code=204, content_type=None, body="")

@@ -8,6 +8,11 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | a contact                    | get `CONTACT#<id>` / `CONTACT`            |
 | contacts of an account       | query `ACCOUNT#<id>`, sk begins `MEMBER#` |
 | accounts of a contact        | query gsi1 `CONTACT#<id>`, sk begins `MEMBER#` |
+| accounts a partner serves    | query gsi1 `PARTNER#<id>`                 |
+| invitations of an account    | query `ACCOUNT#<id>`, sk begins `INVITATION#` |
+| an invitation by its token   | get `INVITETOKEN#<sha256>` (points at the invitation) |
+| audit of a record            | query `AUDIT#<entity>#<id>`, newest first |
+| audit of an account          | query gsi1 `AUDITACCOUNT#<id>`, newest first |
 | an outbox event              | written once, read only by the stream     |
 
 Outbox items are written beside the change they describe and expire after a week: the
@@ -36,6 +41,36 @@ def membership(account_id: str, contact_id: str) -> Key:
 def membership_by_contact(account_id: str, contact_id: str) -> Key:
     """The gsi1 attributes that list a contact's accounts."""
     return {"gsi1pk": f"CONTACT#{contact_id}", "gsi1sk": f"MEMBER#{account_id}"}
+
+
+def partner_accounts(partner_account_id: str, account_id: str = "") -> Key:
+    """The gsi1 attributes of an account served by a partner."""
+    return {"gsi1pk": f"PARTNER#{partner_account_id}", "gsi1sk": f"ACCOUNT#{account_id}"}
+
+
+def invitation(account_id: str, invitation_id: str) -> Key:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"INVITATION#{invitation_id}"}
+
+
+INVITATION_PREFIX = "INVITATION#"
+MEMBER_PREFIX = "MEMBER#"
+
+
+def invitation_email(account_id: str, email: str) -> Key:
+    """Holds an e-mail address while it has a pending invitation to the account."""
+    return {"pk": f"ACCOUNT#{account_id}", "sk": f"INVITEEMAIL#{email}"}
+
+
+def invitation_token(token_hash: str) -> Key:
+    return {"pk": f"INVITETOKEN#{token_hash}", "sk": "INVITETOKEN"}
+
+
+def audit(entity: str, entity_id: str, sort: str) -> Key:
+    return {"pk": f"AUDIT#{entity}#{entity_id}", "sk": sort}
+
+
+def audit_by_account(account_id: str, sort: str) -> Key:
+    return {"gsi1pk": f"AUDITACCOUNT#{account_id}", "gsi1sk": sort}
 
 
 def outbox(event_id: str) -> Key:

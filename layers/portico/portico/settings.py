@@ -18,6 +18,10 @@ class Settings(BaseModel):
     documents_bucket: str
     user_pool_id: str
     user_pool_client_id: str
+    principal_cache_seconds: float
+    mail_from: str
+    site_url: str
+    invitation_days: int
 
 
 def settings() -> Settings:
@@ -32,4 +36,8 @@ def settings() -> Settings:
         documents_bucket=env.get("DOCUMENTS_BUCKET", ""),
         user_pool_id=env.get("USER_POOL_ID", ""),
         user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
+        principal_cache_seconds=float(env.get("PRINCIPAL_CACHE_SECONDS", "60")),
+        mail_from=env.get("MAIL_FROM", ""),
+        site_url=env.get("SITE_URL", "").rstrip("/"),
+        invitation_days=int(env.get("INVITATION_DAYS", "7")),
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -10,12 +13,13 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from portico import aws
-from portico.errors import Conflict, Throttled
+from portico.errors import BadRequest, Conflict, Throttled
 from portico.settings import settings
 
 Item = dict[str, Any]
 TransactItem = dict[str, Any]
 
+_NAME_REF = re.compile(r"#[A-Za-z_][A-Za-z0-9_]*")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -56,6 +60,67 @@ def put(item: Mapping[str, Any], *, condition: str | None = None,
     return {"Put": op}
 
 
+Path = str | tuple[str, ...]  # an attribute, or a path into a map
+
+
+def update(key: Mapping[str, str], *, set_: Mapping[Any, Any] | None = None,
+           add: Mapping[str, int] | None = None, remove: Sequence[str] = (),
+           condition: str | None = None, values: Mapping[str, Any] | None = None,
+           names: Mapping[str, str] | None = None) -> TransactItem:
+    """An Update for a transaction. Attribute names become placeholders; a tuple key is a
+    path into a map (`("accounts", account_id)`). In `condition`, `#attr` names an
+    attribute; `names` gives placeholders of its own (for map keys)."""
+    placeholders: dict[str, str] = dict(names or {})
+    vals: dict[str, Any] = dict(values or {})
+    clauses: list[str] = []
+
+    def name(attr: str) -> str:
+        ph = f"#n{len(placeholders)}"
+        placeholders[ph] = attr
+        return ph
+
+    def path(p: Path) -> str:
+        return ".".join(name(part) for part in ((p,) if isinstance(p, str) else p))
+
+    if set_:
+        parts = []
+        for i, (attr, v) in enumerate(set_.items()):
+            vals[f":s{i}"] = v
+            parts.append(f"{path(attr)} = :s{i}")
+        clauses.append("SET " + ", ".join(parts))
+    if add:
+        parts = []
+        for i, (attr, v) in enumerate(add.items()):
+            vals[f":a{i}"] = v
+            parts.append(f"{name(attr)} :a{i}")
+        clauses.append("ADD " + ", ".join(parts))
+    if remove:
+        clauses.append("REMOVE " + ", ".join(name(a) for a in remove))
+    op: dict[str, Any] = {"TableName": settings().table_name, "Key": serialize(key),
+                          "UpdateExpression": " ".join(clauses)}
+    if condition:
+        given = set(names or {})
+        for attr in sorted(set(_NAME_REF.findall(condition)) - given):
+            condition = re.sub(rf"(?<![\w#]){re.escape(attr)}(?![\w])", name(attr[1:]),
+                               condition)
+        op["ConditionExpression"] = condition
+    if placeholders:
+        op["ExpressionAttributeNames"] = placeholders
+    if vals:
+        op["ExpressionAttributeValues"] = serialize(vals)
+    return {"Update": op}
+
+
+def delete(key: Mapping[str, str], *, condition: str | None = None,
+           values: Mapping[str, Any] | None = None) -> TransactItem:
+    op: dict[str, Any] = {"TableName": settings().table_name, "Key": serialize(key)}
+    if condition:
+        op["ConditionExpression"] = condition
+    if values:
+        op["ExpressionAttributeValues"] = serialize(values)
+    return {"Delete": op}
+
+
 def transact(items: Sequence[TransactItem]) -> None:
     """All or nothing. A failed condition is a Conflict naming the item that failed."""
     with aws_errors():
@@ -83,6 +148,77 @@ def get(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
         )
     raw = resp.get("Item")
     return deserialize(raw) if raw else None
+
+
+def batch_get(keys: Sequence[Mapping[str, str]]) -> list[Item]:
+    """Items by key (up to 100; missing ones are left out)."""
+    if not keys:
+        return []
+    table = settings().table_name
+    request: dict[str, Any] = {table: {"Keys": [serialize(k) for k in keys]}}
+    found: list[Item] = []
+    with aws_errors():
+        while request:
+            resp = aws.dynamodb().batch_get_item(RequestItems=request)
+            found += [deserialize(i) for i in resp.get("Responses", {}).get(table, [])]
+            request = resp.get("UnprocessedKeys") or {}
+    return found
+
+
+def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
+               limit: int = 25, cursor: str | None = None,
+               newest_first: bool = False) -> tuple[list[Item], str | None]:
+    """One page of a partition, and the opaque cursor of the next (None at the end)."""
+    pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
+    args: dict[str, Any] = {
+        "TableName": settings().table_name,
+        "KeyConditionExpression": "#pk = :pk" + (
+            " AND begins_with(#sk, :sk)" if sk_prefix else ""),
+        "ExpressionAttributeNames": {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})},
+        "ExpressionAttributeValues": serialize(
+            {":pk": pk, **({":sk": sk_prefix} if sk_prefix else {})}),
+        "Limit": limit,
+        "ScanIndexForward": not newest_first,
+    }
+    if index:
+        args["IndexName"] = index
+    if cursor:
+        start = decode_cursor(cursor)
+        if start.get(pk_attr) != pk:
+            raise BadRequest("The cursor belongs to another list.")
+        args["ExclusiveStartKey"] = serialize(start)
+    with aws_errors():
+        resp = aws.dynamodb().query(**args)
+    items = [deserialize(i) for i in resp.get("Items", [])]
+    last = resp.get("LastEvaluatedKey")
+    return items, encode_cursor(deserialize(last)) if last else None
+
+
+def query_all(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
+              limit: int = 1000) -> list[Item]:
+    """A whole (small, bounded) partition: memberships of a contact, accounts of a partner."""
+    items, cursor = query_page(pk, index=index, sk_prefix=sk_prefix, limit=100)
+    while cursor and len(items) < limit:
+        more, cursor = query_page(pk, index=index, sk_prefix=sk_prefix, limit=100,
+                                  cursor=cursor)
+        items += more
+    return items[:limit]
+
+
+def encode_cursor(key: Mapping[str, Any]) -> str:
+    raw = json.dumps(dict(key), separators=(",", ":"), sort_keys=True, default=str)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The cursor is not valid.") from None
+    if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
+        raise BadRequest("The cursor is not valid.")
+    return key
 
 
 def put_item(item: Mapping[str, Any]) -> None:

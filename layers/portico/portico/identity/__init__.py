@@ -1,0 +1,1 @@
+"""Identity: accounts, contacts and their memberships, invitations."""

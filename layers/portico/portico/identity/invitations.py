@@ -1,0 +1,287 @@
+"""Invitations: staff or an account manager invite an e-mail address to an account.
+
+The link carries a random token; only its SHA-256 is stored. A token works once, expires
+after INVITATION_DAYS (7), can be re-sent (a new token; the old one stops working) and
+revoked. Accepting creates the Cognito user, or links an existing one whose password the
+invitee proves, and makes the contact a member of the account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from portico import access, audit, aws, keys, mail, outbox, principal, store
+from portico.access import Owner, Privilege
+from portico.errors import Conflict, Gone, NotFound, PorticoError, Unauthorized
+from portico.events import Actor, Event
+from portico.identity import directory, models
+from portico.principal import Principal
+from portico.settings import settings
+
+TOKEN_KEPT_DAYS = 30  # past expiry, so an old link still says "expired", not "not found"
+
+
+class PasswordRefused(PorticoError):
+    status = 422
+    code = "weak_password"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _link(token: str) -> str:
+    return f"{settings().site_url}/invite/?token={token}"
+
+
+def _out(item: dict[str, Any], *, link: str | None = None,
+         email_sent: bool | None = None) -> models.Invitation:
+    status = item["status"]
+    if status == "pending" and item["valid_until"] < _iso(datetime.now(UTC)):
+        status = "expired"
+    return models.Invitation(
+        id=item["id"], account_id=item["account_id"], email=item["email"],
+        roles=list(item["roles"]), language=item.get("language", "en"), status=status,
+        created_at=item["created_at"], valid_until=item["valid_until"],
+        invited_by=item.get("invited_by"), link=link, email_sent=email_sent)
+
+
+def _token_items(invitation: dict[str, Any], token: str,
+                 valid_until: datetime) -> store.TransactItem:
+    return store.put({
+        **keys.invitation_token(token_hash(token)), "type": "InvitationToken",
+        "account_id": invitation["account_id"], "invitation_id": invitation["id"],
+        "expires_at": int((valid_until + timedelta(days=TOKEN_KEPT_DAYS)).timestamp()),
+    }, condition="attribute_not_exists(pk)")
+
+
+def _send(item: dict[str, Any], token: str, inviter: str, account_name: str) -> bool:
+    try:
+        mail.send(item["email"], "invitation", item.get("language", "en"),
+                  inviter=inviter, account_name=account_name, link=_link(token),
+                  valid_until=item["valid_until"].replace("T", " ").rstrip("Z"))
+    except ClientError:
+        # The invitation stands; the inviter has the link to share by hand.
+        return False
+    return True
+
+
+def create(p: Principal, account_id: str, new: models.NewInvitation) -> models.Invitation:
+    access.require(p, "invitation", Privilege.CREATE, Owner(account_id))
+    account = directory.account_item(account_id)
+    directory.check_roles(p, account, list(new.roles))
+    existing = _cognito_user(new.email)
+    if existing is not None and store.get(keys.membership(account_id, _sub(existing))):
+        raise Conflict("This address already belongs to a member of the account.")
+    now = datetime.now(UTC)
+    valid_until = now + timedelta(days=settings().invitation_days)
+    token = secrets.token_urlsafe(32)
+    language = new.language or p.language
+    item: dict[str, Any] = {
+        **keys.invitation(account_id, uuid.uuid4().hex), "type": "Invitation",
+        "account_id": account_id, "email": new.email, "roles": sorted(set(new.roles)),
+        "language": language if language in mail.LANGUAGES else "en", "status": "pending",
+        "created_at": _iso(now), "valid_until": _iso(valid_until),
+        "invited_by": p.contact_id, "token_hash": token_hash(token),
+    }
+    item["id"] = item["sk"].removeprefix(keys.INVITATION_PREFIX)
+    try:
+        outbox.commit([
+            store.put(item, condition="attribute_not_exists(pk)"),
+            store.put({**keys.invitation_email(account_id, new.email), "type": "InvitedEmail",
+                       "invitation_id": item["id"]}, condition="attribute_not_exists(pk)"),
+            _token_items(item, token, valid_until),
+            audit.by(p, entity="invitation", entity_id=item["id"], account_id=account_id,
+                     action="create", changed=audit.changes(None, item, (
+                         "email", "roles", "valid_until"))),
+        ], [Event(type="ContactInvited", actor=directory.actor_of(p), account_id=account_id,
+                  data={"invitation_id": item["id"], "email": new.email,
+                        "roles": item["roles"], "valid_until": item["valid_until"]})])
+    except Conflict:
+        raise Conflict("This address already has a pending invitation to the account: "
+                       "re-send or revoke it.") from None
+    sent = _send(item, token, p.name or p.email, str(account["name"]))
+    return _out(item, link=_link(token), email_sent=sent)
+
+
+def _pending(p: Principal, account_id: str, invitation_id: str,
+             privilege: Privilege) -> dict[str, Any]:
+    access.require(p, "invitation", privilege, Owner(account_id))
+    item = store.get(keys.invitation(account_id, invitation_id), consistent=True)
+    if item is None:
+        raise NotFound("No such invitation.")
+    if item["status"] != "pending":
+        raise Conflict(f"The invitation is already {item['status']}.")
+    return item
+
+
+def list_for(p: Principal, account_id: str, *, cursor: str | None,
+             limit: int) -> models.InvitationPage:
+    access.require_list(p, "invitation", account_id)
+    items, nxt = store.query_page(keys.account(account_id)["pk"],
+                                  sk_prefix=keys.INVITATION_PREFIX, limit=limit, cursor=cursor)
+    return models.InvitationPage(items=[_out(i) for i in items], next_cursor=nxt)
+
+
+def revoke(p: Principal, account_id: str, invitation_id: str) -> None:
+    item = _pending(p, account_id, invitation_id, Privilege.DELETE)
+    outbox.commit([
+        store.update(keys.invitation(account_id, invitation_id), set_={"status": "revoked"},
+                     condition="#status = :pending", values={":pending": "pending"}),
+        store.delete(keys.invitation_token(item["token_hash"])),
+        store.delete(keys.invitation_email(account_id, item["email"])),
+        audit.by(p, entity="invitation", entity_id=invitation_id, account_id=account_id,
+                 action="revoke", changed={"status": {"before": "pending", "after": "revoked"}}),
+    ], [Event(type="InvitationRevoked", actor=directory.actor_of(p), account_id=account_id,
+              data={"invitation_id": invitation_id, "email": item["email"]})])
+
+
+def resend(p: Principal, account_id: str, invitation_id: str) -> models.Invitation:
+    """A new link and a new week; the old link stops working."""
+    item = _pending(p, account_id, invitation_id, Privilege.CREATE)
+    account = directory.account_item(account_id)
+    now = datetime.now(UTC)
+    valid_until = now + timedelta(days=settings().invitation_days)
+    token = secrets.token_urlsafe(32)
+    after = {**item, "valid_until": _iso(valid_until), "token_hash": token_hash(token)}
+    outbox.commit([
+        store.update(keys.invitation(account_id, invitation_id),
+                     set_={"valid_until": after["valid_until"], "token_hash": after["token_hash"]},
+                     condition="#status = :pending AND #token_hash = :old",
+                     values={":pending": "pending", ":old": item["token_hash"]}),
+        store.delete(keys.invitation_token(item["token_hash"])),
+        _token_items(after, token, valid_until),
+        audit.by(p, entity="invitation", entity_id=invitation_id, account_id=account_id,
+                 action="resend", changed=audit.changes(item, after, ("valid_until",))),
+    ], [Event(type="ContactInvited", actor=directory.actor_of(p), account_id=account_id,
+              data={"invitation_id": invitation_id, "email": item["email"],
+                    "roles": item["roles"], "valid_until": after["valid_until"],
+                    "resent": True})])
+    sent = _send(after, token, p.name or p.email, str(account["name"]))
+    return _out(after, link=_link(token), email_sent=sent)
+
+
+# -- the invitee (public routes: the token is the credential) -----------------------------
+def _by_token(token: str) -> dict[str, Any]:
+    if not token or len(token) > 200:
+        raise NotFound("No such invitation.")
+    pointer = store.get(keys.invitation_token(token_hash(token)), consistent=True)
+    if pointer is None:
+        raise Gone("This invitation link is no longer valid: it was used, re-sent or revoked. "
+                   "Ask for a new invitation.")
+    item = store.get(keys.invitation(pointer["account_id"], pointer["invitation_id"]),
+                     consistent=True)
+    if item is None or item.get("token_hash") != token_hash(token):
+        raise Gone("This invitation link is no longer valid. Ask for a new invitation.")
+    if item["status"] != "pending":
+        raise Gone(f"This invitation was {item['status']}. Ask for a new invitation.")
+    if item["valid_until"] < _iso(datetime.now(UTC)):
+        raise Gone("This invitation has expired. Ask for a new invitation.")
+    return item
+
+
+def _cognito_user(email: str) -> dict[str, Any] | None:
+    try:
+        user: dict[str, Any] = aws.client("cognito-idp").admin_get_user(
+            UserPoolId=settings().user_pool_id, Username=email)
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") == "UserNotFoundException":
+            return None
+        raise
+    return user
+
+
+def preview(token: str) -> models.InvitationPreview:
+    item = _by_token(token)
+    account = directory.account_item(item["account_id"])
+    return models.InvitationPreview(email=item["email"], account_name=str(account["name"]),
+                                    roles=list(item["roles"]), valid_until=item["valid_until"],
+                                    existing_login=_cognito_user(item["email"]) is not None)
+
+
+def _sub(user: dict[str, Any]) -> str:
+    return next(str(a["Value"]) for a in user.get("UserAttributes") or user.get("Attributes", [])
+                if a["Name"] == "sub")
+
+
+def _login(email: str, password: str, name: str) -> tuple[str, bool]:
+    """The invitee's Cognito sub: a new user with this password, or the existing user if the
+    password is theirs. (sub, created)"""
+    idp = aws.client("cognito-idp")
+    s = settings()
+    existing = _cognito_user(email)
+    if existing is not None:
+        try:
+            idp.initiate_auth(ClientId=s.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+                              AuthParameters={"USERNAME": email, "PASSWORD": password})
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") in ("NotAuthorizedException",
+                                                           "UserNotFoundException"):
+                raise Unauthorized("This e-mail address already has a portal login: enter "
+                                   "its password to accept.") from None
+            raise
+        return _sub(existing), False
+    created = idp.admin_create_user(
+        UserPoolId=s.user_pool_id, Username=email, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email},
+                        {"Name": "email_verified", "Value": "true"},
+                        {"Name": "name", "Value": name}])["User"]
+    try:
+        idp.admin_set_user_password(UserPoolId=s.user_pool_id, Username=email,
+                                    Password=password, Permanent=True)
+    except ClientError as e:
+        idp.admin_delete_user(UserPoolId=s.user_pool_id, Username=email)
+        if e.response.get("Error", {}).get("Code") == "InvalidPasswordException":
+            raise PasswordRefused(e.response["Error"].get(
+                "Message", "The password is too weak.")) from None
+        raise
+    return _sub(created), True
+
+
+def accept(token: str, acceptance: models.Acceptance, *, request_id: str) -> models.Accepted:
+    item = _by_token(token)
+    email, account_id = item["email"], item["account_id"]
+    account = directory.account_item(account_id)
+    sub, created = _login(email, acceptance.password, acceptance.name)
+    contact = directory.contact_item(sub)
+    if contact is not None and account_id in (contact.get("accounts") or {}):
+        raise Conflict("You are already a member of this account.")
+    joined_at = audit.now()
+    actor = Actor(type="contact", id=sub)
+    try:
+        outbox.commit([
+            store.update(keys.invitation(account_id, item["id"]),
+                         set_={"status": "accepted", "accepted_by": sub},
+                         condition="#status = :pending AND #token_hash = :hash",
+                         values={":pending": "pending", ":hash": token_hash(token)}),
+            store.delete(keys.invitation_token(token_hash(token))),
+            store.delete(keys.invitation_email(account_id, email)),
+            *directory.membership_writes(
+                account=account, contact_id=sub, email=email, name=acceptance.name,
+                language=item.get("language", "en"), roles=list(item["roles"]),
+                joined_at=joined_at, contact=contact),
+            audit.entry(entity="membership", entity_id=f"{account_id}/{sub}",
+                        account_id=account_id, action="join",
+                        changed={"roles": {"before": None, "after": item["roles"]}},
+                        actor_contact_id=sub, actor_account_id=account_id,
+                        request_id=request_id),
+        ], [Event(type="ContactJoined", actor=actor, account_id=account_id,
+                  data={"contact_id": sub, "invitation_id": item["id"], "email": email,
+                        "roles": item["roles"], "new_login": created})])
+    except Conflict:
+        if created:
+            aws.client("cognito-idp").admin_delete_user(UserPoolId=settings().user_pool_id,
+                                                        Username=email)
+        raise Gone("This invitation was just used. Sign in, or ask for a new one.") from None
+    principal.forget(sub)
+    return models.Accepted(contact_id=sub, account_id=account_id, email=email)

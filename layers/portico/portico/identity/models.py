@@ -1,0 +1,148 @@
+"""The identity API's contract. Inputs forbid unknown fields: a body that tries to set
+something it may not (roles, account) is refused with 422, never silently ignored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Language = Literal["en", "fi"]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
+                                         pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32,
+                                         pattern=r"^\+?[0-9 ()\-]{5,31}$")]
+Role = Literal["contact", "account_manager", "billing", "partner", "agent", "admin"]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Channels(Input):
+    email: bool = True
+    in_app: bool = True
+
+
+class NotificationPreferences(Input):
+    """Per kind of notification, the channels it may use."""
+
+    cases: Channels = Channels()
+    invoices: Channels = Channels()
+    bookings: Channels = Channels()
+    announcements: Channels = Channels()
+    account: Channels = Channels()
+
+
+class Address(Input):
+    line1: str = Field(max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    postal_code: str = Field(max_length=20)
+    city: str = Field(max_length=100)
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+
+
+class Account(BaseModel):
+    id: str
+    number: str
+    name: str
+    kind: Literal["operator", "customer", "partner"]
+    tier: str
+    status: Literal["active", "suspended"]
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    parent_account_id: str | None = None
+    partner_account_id: str | None = None
+
+
+class MembershipOut(BaseModel):
+    account_id: str
+    account_name: str
+    account_kind: str
+    roles: list[str]
+
+
+class Me(BaseModel):
+    id: str
+    email: str
+    name: str
+    phone: str | None
+    language: Language
+    account_id: str
+    roles: list[str]
+    memberships: list[MembershipOut]
+    notification_preferences: NotificationPreferences
+
+
+class MePatch(Input):
+    name: Name | None = None
+    phone: Phone | None = None
+    language: Language | None = None
+    notification_preferences: NotificationPreferences | None = None
+
+
+class Contact(BaseModel):
+    """A person as a member of one account."""
+
+    id: str
+    account_id: str
+    email: str
+    name: str
+    roles: list[str]
+    active: bool
+    joined_at: str | None = None
+
+
+class ContactPatch(Input):
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
+    active: bool | None = None
+
+
+class ContactPage(BaseModel):
+    items: list[Contact]
+    next_cursor: str | None
+
+
+class NewInvitation(Input):
+    email: Email
+    roles: list[Role] = Field(min_length=1, max_length=6)
+    language: Language | None = None
+
+
+class Invitation(BaseModel):
+    id: str
+    account_id: str
+    email: str
+    roles: list[str]
+    language: Language
+    status: Literal["pending", "accepted", "revoked", "expired"]
+    created_at: str
+    valid_until: str
+    invited_by: str | None
+    link: str | None = None
+    email_sent: bool | None = None
+
+
+class InvitationPage(BaseModel):
+    items: list[Invitation]
+    next_cursor: str | None
+
+
+class InvitationPreview(BaseModel):
+    email: str
+    account_name: str
+    roles: list[str]
+    valid_until: str
+    existing_login: bool
+
+
+class Acceptance(Input):
+    password: str = Field(min_length=8, max_length=256)
+    name: Name
+
+
+class Accepted(BaseModel):
+    contact_id: str
+    account_id: str
+    email: str

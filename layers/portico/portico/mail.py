@@ -1,0 +1,43 @@
+"""E-mail through SES, rendered from templates/email/<language>/ with Jinja2."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from portico import aws
+from portico.settings import settings
+
+LANGUAGES = ("en", "fi")
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    return Environment(loader=PackageLoader("portico", "templates/email"),
+                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def render(name: str, language: str, **context: Any) -> tuple[str, str, str]:
+    """(subject, text, html) of `name` in `language` (English when we do not have it)."""
+    lang = language if language in LANGUAGES else "en"
+    env = _templates()
+    subject = env.get_template(f"{lang}/{name}.subject.txt").render(**context).strip()
+    text = env.get_template(f"{lang}/{name}.txt").render(**context)
+    html = env.get_template(f"{lang}/{name}.html").render(**context)
+    return subject, text, html
+
+
+def send(to: str, name: str, language: str, **context: Any) -> str:
+    subject, text, html = render(name, language, **context)
+    resp = aws.client("ses").send_email(
+        Source=settings().mail_from,
+        Destination={"ToAddresses": [to]},
+        Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
+                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"},
+                          "Html": {"Data": html, "Charset": "UTF-8"}}},
+    )
+    message_id: str = resp["MessageId"]
+    return message_id
