@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import threading
 import time
 import uuid
@@ -83,6 +84,8 @@ class Function:
             if spec is None or spec.loader is None:
                 raise ImportError(f"cannot load {path}")
             module = importlib.util.module_from_spec(spec)
+            # Imported as Lambda imports it: registered, so pydantic resolves its annotations.
+            sys.modules[spec.name] = module
             spec.loader.exec_module(module)
             self._module = module
         return self._module

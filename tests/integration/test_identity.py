@@ -1,0 +1,445 @@
+"""Identity through the local cloud: profile, invitations end to end (SES, Cognito), the
+last-manager rule, acting in another account, the audit trail."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from moto.ses.models import ses_backends
+
+from infra.local import ACCOUNT_ID, LocalCloud
+from portico.events import SYSTEM
+from portico.identity import directory
+from tests.conftest import Portal
+
+NW = "acc-northwind"
+MANAGER = "manager@northwind.example"
+CONTACT = "contact@northwind.example"
+ADMIN = "admin@portico.example"
+PASSWORD = "Joiner-Pass-2026!"
+
+
+def mail_to(cloud: LocalCloud, address: str) -> list[Any]:
+    backend = ses_backends[ACCOUNT_ID][cloud.region]
+    return [m for m in backend.sent_messages if address in m.destinations["ToAddresses"]]
+
+
+def new_email(prefix: str = "new") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def invite(portal: Portal, account: str, email: str, roles: list[str],
+           as_user: str = MANAGER) -> dict[str, Any]:
+    r = portal.request("POST", f"/accounts/{account}/invitations", as_user=as_user,
+                       json={"email": email, "roles": roles})
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def token_of(invitation: dict[str, Any]) -> str:
+    return str(invitation["link"].split("token=")[1])
+
+
+def join(portal: Portal, account: str, roles: list[str], as_user: str = MANAGER) -> dict[str, Any]:
+    email = new_email("joiner")
+    inv = invite(portal, account, email, roles, as_user=as_user)
+    r = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                       json={"password": PASSWORD, "name": "Jo Joiner"})
+    assert r.status_code == 200, r.text
+    return {**r.json(), "password": PASSWORD}
+
+
+def contact(cloud: LocalCloud, email: str) -> str:
+    return str(next(u["contact_id"] for u in cloud.users if u["email"] == email))
+
+
+# -- profile ------------------------------------------------------------------------------
+def test_me_shows_the_contact_and_memberships(portal: Portal) -> None:
+    me = portal.get("/me", as_user="consultant@example.com").json()
+    assert me["email"] == "consultant@example.com"
+    assert me["account_id"] == NW
+    assert me["roles"] == ["contact"]
+    assert {(m["account_id"], tuple(m["roles"])) for m in me["memberships"]} == {
+        (NW, ("contact",)), ("acc-contoso", ("account_manager",))}
+    assert me["notification_preferences"]["cases"] == {"email": True, "in_app": True}
+
+
+def test_profile_edit_is_saved_and_audited(portal: Portal, cloud: LocalCloud) -> None:
+    user = "billing@northwind.example"
+    r = portal.request("PATCH", "/me", as_user=user, json={
+        "name": "Bea B. Billing", "phone": "+358 40 765 4321", "language": "fi",
+        "notification_preferences": {"invoices": {"email": False, "in_app": True}}})
+    assert r.status_code == 200, r.text
+    me = portal.get("/me", as_user=user).json()
+    assert (me["name"], me["phone"], me["language"]) == ("Bea B. Billing", "+358 40 765 4321",
+                                                         "fi")
+    assert me["notification_preferences"]["invoices"] == {"email": False, "in_app": True}
+    people = portal.get(f"/accounts/{NW}/contacts?limit=100", as_user=MANAGER).json()["items"]
+    assert "Bea B. Billing" in {p["name"] for p in people}
+
+    trail = portal.get(f"/audit?entity=contact&id={contact(cloud, user)}",
+                       as_user=ADMIN).json()["items"]
+    assert trail[0]["action"] == "update"
+    assert trail[0]["changes"]["language"] == {"before": "en", "after": "fi"}
+    assert trail[0]["actor"] == {"contact_id": contact(cloud, user), "account_id": NW}
+    assert trail[0]["request_id"]
+
+
+@pytest.mark.parametrize("body", [
+    {"roles": ["admin"]}, {"account_id": "acc-contoso"}, {"email": "x@example.com"},
+    {"active": False}, {"name": "Ok", "roles": ["account_manager"]},
+])
+def test_mass_assignment_on_me_is_422_and_changes_nothing(portal: Portal,
+                                                          body: dict[str, Any]) -> None:
+    before = portal.get("/me", as_user=CONTACT).json()
+    r = portal.request("PATCH", "/me", as_user=CONTACT, json=body)
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_request"
+    assert portal.get("/me", as_user=CONTACT).json() == before
+
+
+@pytest.mark.parametrize("body", [
+    {"language": "sv"}, {"phone": "call me maybe"}, {"name": ""}, {"name": "x" * 101},
+    {"notification_preferences": {"cases": {"sms": True}}}, [1, 2],
+])
+def test_bad_profile_input_is_422(portal: Portal, body: Any) -> None:
+    before = portal.get("/me", as_user=CONTACT).json()
+    r = portal.request("PATCH", "/me", as_user=CONTACT, json=body)
+    assert r.status_code == 422, r.text
+    assert portal.get("/me", as_user=CONTACT).json() == before
+
+
+def test_malformed_json_is_a_clear_error(portal: Portal) -> None:
+    r = portal.request("PATCH", "/me", as_user=CONTACT, data="{not json",
+                       headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422)
+    assert "error" in r.json()
+
+
+# -- invitations --------------------------------------------------------------------------
+def test_invitation_end_to_end(portal: Portal, cloud: LocalCloud) -> None:
+    email = new_email("colleague")
+    inv = invite(portal, NW, email, ["contact"])
+    assert inv["status"] == "pending"
+    assert inv["email_sent"] is True
+    assert inv["link"].startswith(cloud.url + "/invite/?token=")
+
+    (message,) = mail_to(cloud, email)
+    assert inv["link"] in message.body
+    assert "Northwind Traders" in message.subject
+
+    preview = portal.get(f"/invitations/{token_of(inv)}").json()
+    assert preview == {"email": email, "account_name": "Northwind Traders",
+                       "roles": ["contact"], "valid_until": inv["valid_until"],
+                       "existing_login": False}
+
+    r = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                       json={"password": PASSWORD, "name": "Cole League"})
+    assert r.status_code == 200, r.text
+    joined = r.json()
+    assert joined["account_id"] == NW
+    assert joined["email"] == email
+
+    me = portal.get("/me", token=portal.tokens(email, PASSWORD)["AccessToken"]).json()
+    assert me["id"] == joined["contact_id"]
+    assert me["roles"] == ["contact"]
+    assert me["name"] == "Cole League"
+    listed = portal.get(f"/accounts/{NW}/invitations?limit=100", as_user=MANAGER).json()
+    assert {i["id"]: i["status"] for i in listed["items"]}[inv["id"]] == "accepted"
+
+    again = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                           json={"password": PASSWORD, "name": "Cole League"})
+    assert again.status_code == 410
+    assert "no longer valid" in again.json()["error"]["message"]
+    assert portal.get(f"/invitations/{token_of(inv)}").status_code == 410
+
+
+def test_invitation_events_reach_the_bus(portal: Portal, cloud: LocalCloud) -> None:
+    email = new_email("evented")
+    invite(portal, NW, email, ["billing"])
+    sqs = cloud.client("sqs")
+    seen: list[dict[str, Any]] = []
+    for _ in range(50):
+        msgs = sqs.receive_message(QueueUrl=cloud.resource("IntegrationEventsQueue"),
+                                   MaxNumberOfMessages=10).get("Messages", [])
+        seen += [json.loads(m["Body"]) for m in msgs]
+        if any(e["detail"]["data"].get("email") == email for e in seen):
+            break
+    invited = [e for e in seen if e["detail"]["data"].get("email") == email]
+    assert invited
+    assert invited[0]["detail-type"] == "ContactInvited"
+    assert "token" not in json.dumps(invited[0]), "the secret link never goes on the bus"
+
+
+def test_invitation_mail_is_in_the_inviters_language(portal: Portal, cloud: LocalCloud) -> None:
+    email = new_email("kutsuttu")
+    invite(portal, "acc-contoso", email, ["contact"], as_user="manager@contoso.example")
+    (message,) = mail_to(cloud, email)
+    assert "kutsui" in message.subject
+
+
+def test_expired_invitation_is_410(portal: Portal, cloud: LocalCloud) -> None:
+    inv = invite(portal, NW, new_email("late"), ["contact"])
+    cloud.client("dynamodb").update_item(
+        TableName=cloud.resource("Table"),
+        Key={"pk": {"S": f"ACCOUNT#{NW}"}, "sk": {"S": f"INVITATION#{inv['id']}"}},
+        UpdateExpression="SET valid_until = :past",
+        ExpressionAttributeValues={":past": {"S": "2020-01-01T00:00:00Z"}})
+    r = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                       json={"password": PASSWORD, "name": "Late Comer"})
+    assert r.status_code == 410
+    assert "expired" in r.json()["error"]["message"]
+
+
+def test_revoked_invitation_is_410(portal: Portal) -> None:
+    inv = invite(portal, NW, new_email("revoked"), ["contact"])
+    r = portal.request("DELETE", f"/accounts/{NW}/invitations/{inv['id']}", as_user=MANAGER)
+    assert r.status_code == 204
+    assert portal.get(f"/invitations/{token_of(inv)}").status_code == 410
+    twice = portal.request("DELETE", f"/accounts/{NW}/invitations/{inv['id']}",
+                           as_user=MANAGER)
+    assert twice.status_code == 409
+
+
+def test_resent_invitation_replaces_the_link(portal: Portal, cloud: LocalCloud) -> None:
+    email = new_email("resent")
+    first = invite(portal, NW, email, ["contact"])
+    r = portal.request("POST", f"/accounts/{NW}/invitations/{first['id']}/resend",
+                       as_user=MANAGER)
+    assert r.status_code == 200
+    second = r.json()
+    assert token_of(second) != token_of(first)
+    assert len(mail_to(cloud, email)) == 2
+    assert portal.get(f"/invitations/{token_of(first)}").status_code == 410
+    assert portal.get(f"/invitations/{token_of(second)}").status_code == 200
+
+
+def test_unknown_token_is_410_without_detail(portal: Portal) -> None:
+    r = portal.get("/invitations/not-a-real-token")
+    assert r.status_code == 410
+    assert "email" not in r.text
+
+
+def test_a_second_pending_invitation_to_the_same_address_is_409(portal: Portal) -> None:
+    email = new_email("twice")
+    invite(portal, NW, email, ["contact"])
+    r = portal.request("POST", f"/accounts/{NW}/invitations", as_user=MANAGER,
+                       json={"email": email.upper(), "roles": ["billing"]})
+    assert r.status_code == 409
+
+
+@pytest.mark.parametrize(("account", "roles", "as_user", "status"), [
+    (NW, ["admin"], MANAGER, 403),
+    (NW, ["agent"], MANAGER, 403),
+    (NW, ["partner"], MANAGER, 403),
+    (NW, ["agent"], "agent@portico.example", 403),
+    (NW, ["agent"], ADMIN, 403),  # staff roles belong to the operator's own account
+    ("acc-portico", ["agent"], "agent@portico.example", 403),
+    ("acc-portico", ["agent"], ADMIN, 201),
+    (NW, ["billing", "contact"], "agent@portico.example", 201),
+])
+def test_who_may_give_which_roles(portal: Portal, account: str, roles: list[str],
+                                  as_user: str, status: int) -> None:
+    r = portal.request("POST", f"/accounts/{account}/invitations", as_user=as_user,
+                       json={"email": new_email("roles"), "roles": roles})
+    assert r.status_code == status, r.text
+
+
+@pytest.mark.parametrize("body", [
+    {"email": "not-an-address", "roles": ["contact"]}, {"email": "a@b.example", "roles": []},
+    {"email": "a@b.example", "roles": ["king"]}, {"email": "a@b.example"},
+    {"email": "a@b.example", "roles": ["contact"], "account_id": "acc-contoso"},
+])
+def test_bad_invitation_input_is_422(portal: Portal, body: dict[str, Any]) -> None:
+    before = portal.get(f"/accounts/{NW}/invitations?limit=100", as_user=MANAGER).json()
+    r = portal.request("POST", f"/accounts/{NW}/invitations", as_user=MANAGER, json=body)
+    assert r.status_code == 422, r.text
+    assert portal.get(f"/accounts/{NW}/invitations?limit=100", as_user=MANAGER).json() == before
+
+
+def test_weak_password_is_refused_and_the_invitation_stays(portal: Portal,
+                                                           cloud: LocalCloud) -> None:
+    email = new_email("weak")
+    inv = invite(portal, NW, email, ["contact"])
+    r = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                       json={"password": "password1", "name": "Weak Ling"})
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "weak_password"
+    idp = cloud.client("cognito-idp")
+    with pytest.raises(idp.exceptions.UserNotFoundException):
+        idp.admin_get_user(UserPoolId=cloud.resource("UserPool"), Username=email)
+    assert portal.get(f"/invitations/{token_of(inv)}").status_code == 200
+
+
+def test_existing_login_joins_with_its_own_password(portal: Portal) -> None:
+    # A Northwind contact invited to Contoso too: the login stays one, now in two accounts.
+    person = join(portal, NW, ["contact"])
+    contoso = "manager@contoso.example"
+    inv = invite(portal, "acc-contoso", person["email"], ["contact"], as_user=contoso)
+    assert portal.get(f"/invitations/{token_of(inv)}").json()["existing_login"] is True
+    wrong = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                           json={"password": "Not-The-Password-1!", "name": "Jo"})
+    assert wrong.status_code == 401
+    right = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
+                           json={"password": PASSWORD, "name": "Jo"})
+    assert right.status_code == 200, right.text
+    assert right.json()["contact_id"] == person["contact_id"]
+    token = portal.tokens(person["email"], PASSWORD)["AccessToken"]
+    there = portal.get("/me", token=token, headers={"X-Portico-Account": "acc-contoso"})
+    assert there.status_code == 200
+    assert there.json()["account_id"] == "acc-contoso"
+    assert there.json()["roles"] == ["contact"]
+    assert portal.get("/me", token=token).json()["account_id"] == NW
+    already = portal.request("POST", "/accounts/acc-contoso/invitations", as_user=contoso,
+                             json={"email": person["email"], "roles": ["contact"]})
+    assert already.status_code == 409
+
+
+# -- managing the account's people --------------------------------------------------------
+@pytest.fixture
+def fresh_account(cloud: LocalCloud, portal: Portal) -> str:
+    account_id = f"acc-{uuid.uuid4().hex[:8]}"
+    with cloud.functions["IdentityFunction"].environment():
+        directory.create_account(directory.new_account(
+            account_id=account_id, number="A-9" + account_id[-4:], name="Fresh Oy",
+            kind="customer"), actor=SYSTEM)
+    return account_id
+
+
+def test_the_last_manager_cannot_be_locked_out(portal: Portal, fresh_account: str) -> None:
+    first = join(portal, fresh_account, ["account_manager"], as_user=ADMIN)
+    first_token = portal.tokens(first["email"], PASSWORD)["AccessToken"]
+    path = f"/accounts/{fresh_account}/contacts/{first['contact_id']}"
+    for body in ({"roles": ["contact"]}, {"active": False}):
+        r = portal.request("PATCH", path, token=first_token, json=body)
+        assert r.status_code == 409, r.text
+        assert "last active account manager" in r.json()["error"]["message"]
+
+    second = join(portal, fresh_account, ["account_manager"], as_user=ADMIN)
+    second_token = portal.tokens(second["email"], PASSWORD)["AccessToken"]
+    # Each tries to demote the other: the first succeeds, the second would leave none.
+    assert portal.request("PATCH", path, token=second_token,
+                          json={"roles": ["contact"]}).status_code == 200
+    back = portal.request("PATCH", f"/accounts/{fresh_account}/contacts/{second['contact_id']}",
+                          token=second_token, json={"active": False})
+    assert back.status_code == 409
+    people = portal.get(f"/accounts/{fresh_account}/contacts", as_user=ADMIN).json()["items"]
+    assert [p["email"] for p in people if "account_manager" in p["roles"] and p["active"]] == [
+        second["email"]]
+
+
+def test_staff_may_remove_the_last_manager(portal: Portal, fresh_account: str) -> None:
+    only = join(portal, fresh_account, ["account_manager"], as_user=ADMIN)
+    r = portal.request("PATCH", f"/accounts/{fresh_account}/contacts/{only['contact_id']}",
+                       as_user=ADMIN, json={"active": False})
+    assert r.status_code == 200
+
+
+def test_manager_cannot_raise_anyone_to_staff(portal: Portal, cloud: LocalCloud) -> None:
+    path = f"/accounts/{NW}/contacts/{contact(cloud, CONTACT)}"
+    for roles in (["admin"], ["agent"], ["partner"], ["contact", "admin"]):
+        r = portal.request("PATCH", path, as_user=MANAGER, json={"roles": roles})
+        assert r.status_code == 403, (roles, r.text)
+    assert portal.get("/me", as_user=CONTACT).json()["roles"] == ["contact"]
+
+
+def test_a_role_change_takes_effect_on_the_next_request(portal: Portal,
+                                                        fresh_account: str) -> None:
+    person = join(portal, fresh_account, ["contact"], as_user=ADMIN)
+    token = portal.tokens(person["email"], PASSWORD)["AccessToken"]
+    assert portal.get(f"/accounts/{fresh_account}/contacts", token=token).status_code == 403
+    r = portal.request("PATCH", f"/accounts/{fresh_account}/contacts/{person['contact_id']}",
+                       as_user=ADMIN, json={"roles": ["account_manager"]})
+    assert r.status_code == 200
+    # Same token: the roles come from the contact record, not the token.
+    assert portal.get(f"/accounts/{fresh_account}/contacts", token=token).status_code == 200
+
+
+def test_membership_changes_are_audited(portal: Portal, fresh_account: str) -> None:
+    person = join(portal, fresh_account, ["contact"], as_user=ADMIN)
+    portal.request("PATCH", f"/accounts/{fresh_account}/contacts/{person['contact_id']}",
+                   as_user=ADMIN, json={"roles": ["billing", "contact"]})
+    trail = portal.get(f"/audit?account={fresh_account}", as_user=ADMIN).json()["items"]
+    update = next(e for e in trail if e["action"] == "update" and e["entity"] == "membership")
+    assert update["changes"] == {"roles": {"before": ["contact"],
+                                           "after": ["billing", "contact"]}}
+    assert {e["action"] for e in trail} >= {"create", "join", "update"}
+
+
+def test_audit_by_record_shows_only_the_callers_account(portal: Portal, cloud: LocalCloud) -> None:
+    entity_id = f"{NW}/{contact(cloud, 'billing@northwind.example')}"
+    assert portal.get(f"/audit?entity=membership&id={entity_id}",
+                      as_user=MANAGER).status_code == 200
+    theirs = portal.get(f"/audit?entity=account&id={NW}",
+                        as_user="manager@contoso.example").json()
+    assert theirs["items"] == []
+
+
+def test_no_route_writes_the_audit_trail(cloud: LocalCloud) -> None:
+    assert {r.method for r in cloud.template.routes() if r.path.startswith("/audit")} == {"GET"}
+
+
+# -- acting in an account -----------------------------------------------------------------
+def test_consultant_acts_in_either_account_by_header(portal: Portal) -> None:
+    who = "consultant@example.com"
+    home = portal.get("/me", as_user=who).json()
+    assert (home["account_id"], home["roles"]) == (NW, ["contact"])
+    away = portal.get("/me", as_user=who, headers={"X-Portico-Account": "acc-contoso"}).json()
+    assert (away["account_id"], away["roles"]) == ("acc-contoso", ["account_manager"])
+    assert portal.get("/accounts/acc-contoso/contacts", as_user=who,
+                      headers={"X-Portico-Account": "acc-contoso"}).status_code == 200
+    # Acting as a Northwind contact, Contoso's people are out of sight.
+    assert portal.get("/accounts/acc-contoso/contacts", as_user=who).status_code == 404
+
+
+@pytest.mark.parametrize("account", ["acc-portico", "acc-fabrikam", "acc-nonexistent"])
+def test_acting_in_an_account_you_do_not_belong_to_is_403(portal: Portal, account: str) -> None:
+    r = portal.get(f"/accounts/{account}", as_user=CONTACT,
+                   headers={"X-Portico-Account": account})
+    assert r.status_code == 403
+    assert account not in r.text or "member" in r.text
+    assert "Portico Support" not in r.text
+    assert "Fabrikam" not in r.text
+
+
+def test_malformed_account_header_is_400(portal: Portal) -> None:
+    r = portal.get("/me", as_user=CONTACT, headers={"X-Portico-Account": "../../etc"})
+    assert r.status_code == 400
+
+
+# -- lists --------------------------------------------------------------------------------
+def test_contacts_page_through_without_gaps(portal: Portal, cloud: LocalCloud) -> None:
+    seen: list[str] = []
+    cursor = ""
+    while True:
+        page = portal.get(f"/accounts/{NW}/contacts?limit=2" + (f"&cursor={cursor}" if cursor
+                                                                else ""),
+                          as_user=MANAGER).json()
+        assert len(page["items"]) <= 2
+        seen += [p["id"] for p in page["items"]]
+        if not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+    assert len(seen) == len(set(seen))
+    everyone = portal.get(f"/accounts/{NW}/contacts?limit=100", as_user=MANAGER).json()
+    assert set(seen) == {p["id"] for p in everyone["items"]}
+    assert contact(cloud, CONTACT) in seen
+
+
+def test_bad_cursor_is_400(portal: Portal) -> None:
+    assert portal.get(f"/accounts/{NW}/contacts?cursor=garbage!!",
+                      as_user=MANAGER).status_code == 400
+    foreign = portal.get("/accounts/acc-contoso/contacts?limit=1",
+                         as_user="manager@contoso.example").json()["next_cursor"]
+    assert foreign
+    r = portal.get(f"/accounts/{NW}/contacts?cursor={foreign}", as_user=MANAGER)
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten"])
+def test_bad_limit_is_422(portal: Portal, query: str) -> None:
+    assert portal.get(f"/accounts/{NW}/contacts?{query}", as_user=MANAGER).status_code == 422
