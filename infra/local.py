@@ -211,6 +211,7 @@ class LocalCloud:
             "client_id": self.resource("UserPoolClient"),
             "table": self.resource("Table"),
             "bus": self.resource("EventBus"),
+            "mail_from": self.template.parameters["MailFrom"],
             "buckets": {lid: self.resource(lid) for lid in
                         self.template.of_type("AWS::S3::Bucket")},
             "queues": {lid: self.resource(lid) for lid in

@@ -443,3 +443,43 @@ def test_bad_cursor_is_400(portal: Portal) -> None:
 @pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten"])
 def test_bad_limit_is_422(portal: Portal, query: str) -> None:
     assert portal.get(f"/accounts/{NW}/contacts?{query}", as_user=MANAGER).status_code == 422
+
+
+# -- operator bootstrap -------------------------------------------------------------------
+def test_create_admin_bootstraps_an_admin(portal: Portal, cloud: LocalCloud,
+                                          tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    state = tmp_path / "local.json"
+    state.write_text(json.dumps(cloud.info()))
+    email = new_email("boss")
+    done = subprocess.run(
+        [sys.executable, "-m", "portico.admin", "create-admin", "--email", email,
+         "--local", str(state)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    link = done.stdout.split()[-1]
+    assert link.startswith(cloud.url + "/invite/?token=")
+    token = link.split("token=")[1]
+    r = portal.request("POST", f"/invitations/{token}/accept",
+                       json={"password": PASSWORD, "name": "Bo Boss"})
+    assert r.status_code == 200, r.text
+    me = portal.get("/me", token=portal.tokens(email, PASSWORD)["AccessToken"]).json()
+    assert me["roles"] == ["admin"]
+    assert me["memberships"][0]["account_kind"] == "operator"
+    # An admin may read any account.
+    assert portal.get("/accounts/acc-contoso",
+                      token=portal.tokens(email, PASSWORD)["AccessToken"]).status_code == 200
+
+
+def test_a_login_without_a_contact_is_403(portal: Portal, cloud: LocalCloud) -> None:
+    idp = cloud.client("cognito-idp")
+    email = new_email("stray")
+    idp.admin_create_user(UserPoolId=cloud.resource("UserPool"), Username=email,
+                          MessageAction="SUPPRESS",
+                          UserAttributes=[{"Name": "email", "Value": email}])
+    idp.admin_set_user_password(UserPoolId=cloud.resource("UserPool"), Username=email,
+                                Password=PASSWORD, Permanent=True)
+    r = portal.get("/me", token=portal.tokens(email, PASSWORD)["AccessToken"])
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"

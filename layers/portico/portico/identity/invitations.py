@@ -80,37 +80,51 @@ def create(p: Principal, account_id: str, new: models.NewInvitation) -> models.I
     access.require(p, "invitation", Privilege.CREATE, Owner(account_id))
     account = directory.account_item(account_id)
     directory.check_roles(p, account, list(new.roles))
+    return issue(account, new, actor=directory.actor_of(p), invited_by=p.contact_id,
+                 inviter=p.name or p.email, language=new.language or p.language,
+                 audit_actor=(p.contact_id, p.account_id), request_id=p.request_id)
+
+
+def issue(account: dict[str, Any], new: models.NewInvitation, *, actor: Actor,
+          invited_by: str | None, inviter: str, language: str,
+          audit_actor: tuple[str | None, str | None] = (None, None),
+          request_id: str = "") -> models.Invitation:
+    """Store an invitation, e-mail its link and answer it with the link. The caller has
+    checked that the roles may be given (create) or is the operator (portico.admin)."""
+    account_id = str(account["id"])
     existing = _cognito_user(new.email)
     if existing is not None and store.get(keys.membership(account_id, _sub(existing))):
         raise Conflict("This address already belongs to a member of the account.")
     now = datetime.now(UTC)
     valid_until = now + timedelta(days=settings().invitation_days)
     token = secrets.token_urlsafe(32)
-    language = new.language or p.language
+    invitation_id = uuid.uuid4().hex
     item: dict[str, Any] = {
-        **keys.invitation(account_id, uuid.uuid4().hex), "type": "Invitation",
-        "account_id": account_id, "email": new.email, "roles": sorted(set(new.roles)),
+        **keys.invitation(account_id, invitation_id), "type": "Invitation",
+        "id": invitation_id, "account_id": account_id, "email": new.email,
+        "roles": sorted(set(new.roles)),
         "language": language if language in mail.LANGUAGES else "en", "status": "pending",
         "created_at": _iso(now), "valid_until": _iso(valid_until),
-        "invited_by": p.contact_id, "token_hash": token_hash(token),
+        "invited_by": invited_by, "token_hash": token_hash(token),
     }
-    item["id"] = item["sk"].removeprefix(keys.INVITATION_PREFIX)
     try:
         outbox.commit([
             store.put(item, condition="attribute_not_exists(pk)"),
             store.put({**keys.invitation_email(account_id, new.email), "type": "InvitedEmail",
-                       "invitation_id": item["id"]}, condition="attribute_not_exists(pk)"),
+                       "invitation_id": invitation_id}, condition="attribute_not_exists(pk)"),
             _token_items(item, token, valid_until),
-            audit.by(p, entity="invitation", entity_id=item["id"], account_id=account_id,
-                     action="create", changed=audit.changes(None, item, (
-                         "email", "roles", "valid_until"))),
-        ], [Event(type="ContactInvited", actor=directory.actor_of(p), account_id=account_id,
-                  data={"invitation_id": item["id"], "email": new.email,
+            audit.entry(entity="invitation", entity_id=invitation_id, account_id=account_id,
+                        action="create", changed=audit.changes(None, item, (
+                            "email", "roles", "valid_until")),
+                        actor_contact_id=audit_actor[0], actor_account_id=audit_actor[1],
+                        request_id=request_id),
+        ], [Event(type="ContactInvited", actor=actor, account_id=account_id,
+                  data={"invitation_id": invitation_id, "email": new.email,
                         "roles": item["roles"], "valid_until": item["valid_until"]})])
     except Conflict:
         raise Conflict("This address already has a pending invitation to the account: "
                        "re-send or revoke it.") from None
-    sent = _send(item, token, p.name or p.email, str(account["name"]))
+    sent = _send(item, token, inviter, str(account["name"]))
     return _out(item, link=_link(token), email_sent=sent)
 
 

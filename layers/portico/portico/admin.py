@@ -1,0 +1,91 @@
+"""Operator commands: `python -m portico.admin create-admin --email you@example.com`.
+
+Bootstraps the first admin of a deployed stack (`--stack portico`, with AWS credentials in
+the environment) or of the local portal (`--local build/local.json`): makes the operating
+organization's account if it is not there and invites the address as its admin. The
+invitation's link is printed (and e-mailed); opening it sets the admin's password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from portico import store
+from portico.errors import PorticoError
+from portico.events import SYSTEM
+from portico.identity import directory, invitations, models
+from portico.keys import account as account_key
+
+OPERATOR_ACCOUNT = "acc-operator"
+
+
+def environment_from_stack(stack: str, region: str | None) -> dict[str, str]:
+    session: Any = boto3.session.Session(region_name=region)
+    described = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
+    out = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+    return {"TABLE_NAME": out["TableName"], "EVENT_BUS_NAME": out["EventBusName"],
+            "USER_POOL_ID": out["UserPoolId"], "USER_POOL_CLIENT_ID": out["UserPoolClientId"],
+            "SITE_URL": out["SiteUrl"], "MAIL_FROM": out["MailFrom"],
+            "AWS_REGION": session.region_name}
+
+
+def environment_from_local(state: Path) -> dict[str, str]:
+    info = json.loads(state.read_text())
+    return {"TABLE_NAME": info["table"], "EVENT_BUS_NAME": info["bus"],
+            "USER_POOL_ID": info["user_pool_id"], "USER_POOL_CLIENT_ID": info["client_id"],
+            "SITE_URL": info["url"].rstrip("/"), "MAIL_FROM": info["mail_from"],
+            "AWS_REGION": info["region"], "AWS_ENDPOINT_URL": info["aws_endpoint"],
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def create_admin(email: str, *, organization: str, language: str) -> models.Invitation:
+    operator = store.get(account_key(OPERATOR_ACCOUNT), consistent=True)
+    if operator is None:
+        operator = directory.new_account(account_id=OPERATOR_ACCOUNT, number="A-0000",
+                                         name=organization, kind="operator")
+        directory.create_account(operator, actor=SYSTEM, request_id="portico.admin")
+    new = models.NewInvitation(email=email, roles=["admin"], language=language)  # type: ignore[arg-type]
+    return invitations.issue(operator, new, actor=SYSTEM, invited_by=None,
+                             inviter=organization, language=language,
+                             request_id="portico.admin")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m portico.admin")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-admin", help="invite the first (or another) admin")
+    create.add_argument("--email", required=True)
+    create.add_argument("--organization", default="Portico Support",
+                        help="name of the operating organization's account, if new")
+    create.add_argument("--language", choices=["en", "fi"], default="en")
+    where = create.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", help="a deployed stack's name")
+    where.add_argument("--local", type=Path, help="the local portal's build/local.json")
+    create.add_argument("--region", default=None)
+    args = parser.parse_args(argv)
+
+    env = (environment_from_stack(args.stack, args.region) if args.stack
+           else environment_from_local(args.local))
+    os.environ.update(env)
+    try:
+        invitation = create_admin(args.email, organization=args.organization,
+                                  language=args.language)
+    except (PorticoError, ClientError) as e:  # the operator wants the reason, not a trace
+        print(f"create-admin failed: {e}", file=sys.stderr)
+        return 1
+    print(f"Invited {invitation.email} as admin of the operating organization.")
+    print(f"Open this link within {invitation.valid_until} to set the password:")
+    print(f"  {invitation.link}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
