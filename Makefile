@@ -8,9 +8,10 @@ PORTICO_PORT ?= 8000
 STATE ?= build/local.json
 SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STACK ?= portico
 
-.PHONY: help venv run site test lint unit bench build deploy clean
+.PHONY: help venv run site test lint unit e2e browser bench build deploy clean
 
 help:
 	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
@@ -42,7 +43,21 @@ lint: venv
 unit: venv
 	$(VENV)/bin/pytest tests/unit -q
 
-test: lint site
+AXE := build/npm/node_modules/axe-core/axe.min.js
+
+# What the browser tests need: Debian's Chromium and its driver, axe-core from npm.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "installing chromium (Debian packages)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@test -f $(AXE) || npm install --prefix build/npm --no-save --no-audit --no-fund \
+	  --silent axe-core@4 >/dev/null
+
+e2e: venv site browser
+	$(VENV)/bin/pytest tests/e2e -q
+
+test: lint site browser
 	$(VENV)/bin/pytest -q
 
 bench: venv

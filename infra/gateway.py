@@ -127,7 +127,8 @@ class Gateway:
     def __init__(self, routes: Iterable[Route], functions: Mapping[str, Function],
                  authorizer: JwtAuthorizer | None, *, site_dir: Path,
                  config: Callable[[], dict[str, Any]], account_id: str, api_id: str = "local",
-                 cors_origins: Iterable[str] = ()) -> None:
+                 cors_origins: Iterable[str] = (),
+                 site_headers: Mapping[str, str] | None = None) -> None:
         self.routes = sorted((_compile(r) for r in routes), key=lambda c: c.specificity)
         self.functions = functions
         self.authorizer = authorizer
@@ -136,6 +137,7 @@ class Gateway:
         self.account_id = account_id
         self.api_id = api_id
         self.cors_origins = set(cors_origins)
+        self.site_headers = dict(site_headers or {})
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -299,13 +301,14 @@ class Gateway:
         if not target.is_file():
             missing = root / "404.html"
             if missing.is_file():
-                return Response(missing.read_bytes(), status=404, content_type="text/html")
+                return Response(missing.read_bytes(), status=404,
+                                content_type="text/html; charset=utf-8", headers=self.site_headers)
             return Response("Not Found", status=404)
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type.startswith("text/") or content_type.endswith("javascript"):
             content_type += "; charset=utf-8"
         return Response(target.read_bytes(), content_type=content_type,
-                        headers={"Cache-Control": "no-cache"})
+                        headers={"Cache-Control": "no-cache", **self.site_headers})
 
 
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:

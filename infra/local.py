@@ -127,7 +127,8 @@ class LocalCloud:
                                        + "/.well-known/jwks.json")
         self._gateway = Gateway(t.routes(), self.functions, authorizer,
                                 site_dir=self.site_dir, config=self.site_config,
-                                account_id=ACCOUNT_ID, cors_origins=[self.url])
+                                account_id=ACCOUNT_ID, cors_origins=[self.url],
+                                site_headers=self.site_headers())
         self._gateway.start(self.host, self.port)
 
         if self.seed:
@@ -189,6 +190,26 @@ class LocalCloud:
                     raise ValueError(f"{fn.logical_id}.{name}: the local cloud does not run "
                                      f"{kind} events")
         return workers
+
+    def site_headers(self) -> dict[str, str]:
+        """The CloudFront response headers policy of the template, for the local site; the
+        page's connect-src also names the local Cognito (moto), which is not on AWS's host."""
+        policies = self.template.of_type("AWS::CloudFront::ResponseHeadersPolicy")
+        if not policies:
+            return {}
+        (lid, _), = policies.items()
+        config = self.template.resolve(self.template.properties(lid))[
+            "ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if "ContentSecurityPolicy" in config:
+            csp = config["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+            headers["Content-Security-Policy"] = csp.replace(
+                "connect-src 'self'", f"connect-src 'self' {self.aws_endpoint}")
+        if "FrameOptions" in config:
+            headers["X-Frame-Options"] = config["FrameOptions"]["FrameOption"]
+        if "ReferrerPolicy" in config:
+            headers["Referrer-Policy"] = config["ReferrerPolicy"]["ReferrerPolicy"]
+        return headers
 
     def site_config(self) -> dict[str, Any]:
         return {

@@ -17,6 +17,7 @@ NOT_EMULATED: dict[str, str] = {
     "AWS::Serverless::LayerVersion": "the layer is installed in the virtual environment",
     "AWS::S3::BucketPolicy": "moto does not enforce bucket policies",
     "AWS::CloudFront::OriginAccessControl": "the local gateway serves the site itself",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the local gateway sends the same headers",
     "AWS::SNS::Topic": "alarm notifications have no local reader",
     "AWS::CloudWatch::Alarm": "moto raises no alarms",
 }

@@ -1,31 +1,76 @@
-"""Builds the static site from templates/site/ with Jinja2 (`python -m infra.site`)."""
+"""Builds the static site from templates/site/ with Jinja2 (`python -m infra.site`).
+
+Each page is rendered once per language: English at the root, Finnish under /fi/. Every
+visible string comes from templates/site/i18n/<lang>.json, which is also embedded in each
+page (as a JSON data block) for the strings the scripts show.
+"""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "templates" / "site"
 OUTPUT = ROOT / "build" / "site"
+LANGUAGES = ("en", "fi")
+PREFIX = {"en": "", "fi": "/fi"}
+# The portal's sections in menu order, and where each lives (portico.access.SECTIONS).
+SECTION_PATHS = {
+    "dashboard": "/", "cases": "/cases/", "kb": "/kb/", "invoices": "/invoices/",
+    "bookings": "/bookings/", "notifications": "/notifications/", "account": "/account/",
+    "profile": "/profile/",
+}
+NOTIFICATION_KINDS = ("cases", "invoices", "bookings", "announcements", "account")
 
 
-def build(source: Path = SOURCE, output: Path = OUTPUT, lang: str = "en") -> Path:
+def catalogue(source: Path, lang: str) -> dict[str, str]:
+    messages: dict[str, str] = json.loads((source / "i18n" / f"{lang}.json").read_text())
+    return messages
+
+
+def pages(source: Path) -> list[Path]:
+    return sorted(p.relative_to(source) for p in source.rglob("*.html")
+                  if not any(part.startswith("_") for part in p.relative_to(source).parts)
+                  and p.relative_to(source).parts[0] != "static")
+
+
+def build(source: Path = SOURCE, output: Path = OUTPUT) -> Path:
     env = Environment(loader=FileSystemLoader(source), autoescape=select_autoescape(),
                       undefined=StrictUndefined)
+    catalogues = {lang: catalogue(source, lang) for lang in LANGUAGES}
+    missing = set(catalogues["en"]) ^ set(catalogues["fi"])
+    if missing:
+        raise ValueError(f"keys missing from a catalogue: {sorted(missing)}")
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
-    for page in sorted(source.rglob("*.html")):
-        rel = page.relative_to(source)
-        if rel.name == "base.html" or rel.parts[0].startswith("_"):
-            continue
-        target = output / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(env.get_template(rel.as_posix()).render(lang=lang), encoding="utf-8")
+    for lang in LANGUAGES:
+        messages = catalogues[lang]
+        other = "fi" if lang == "en" else "en"
+
+        def t(key: str, _messages: dict[str, str] = messages, **values: Any) -> str:
+            text = _messages[key]  # a missing key fails the build
+            return text.format(**values) if values else text
+
+        for rel in pages(source):
+            path = "/" + rel.as_posix().removesuffix("index.html")
+            context = {
+                "lang": lang, "alt_lang": other, "t": t, "messages": messages,
+                "url": lambda p, _lang=lang: PREFIX[_lang] + p,
+                "alt_url": PREFIX[other] + path,
+                "sections": list(SECTION_PATHS), "section_paths": SECTION_PATHS,
+                "notification_kinds": NOTIFICATION_KINDS,
+            }
+            target = output / PREFIX[lang].lstrip("/") / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(env.get_template(rel.as_posix()).render(**context),
+                              encoding="utf-8")
     shutil.copytree(source / "static", output / "static")
     return output
 

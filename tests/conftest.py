@@ -12,6 +12,7 @@ import requests
 
 from infra.local import LocalCloud
 from infra.seed import DEMO_PASSWORD
+from infra.site import build as build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -25,8 +26,7 @@ def sample_event(name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    site = tmp_path_factory.mktemp("site")
-    (site / "index.html").write_text("<!doctype html><title>Portico</title>")
+    site = build_site(output=tmp_path_factory.mktemp("site") / "site")
     with LocalCloud(port=0, site_dir=site) as c:
         yield c
 

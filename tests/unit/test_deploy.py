@@ -57,7 +57,8 @@ def test_publish_uploads_the_site_with_the_stacks_config(aws: boto3.session.Sess
     assert deploy.publish(aws, "portico") == "https://d111.cloudfront.net"
 
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket="portico-site-test")["Contents"]}
-    assert {"index.html", "404.html", "config.json", "static/app.js"} <= keys
+    assert {"index.html", "fi/index.html", "404.html", "config.json",
+            "static/js/shell.js", "static/site.css"} <= keys
     assert "old-page.html" not in keys
     config = json.loads(s3.get_object(Bucket="portico-site-test", Key="config.json")["Body"]
                         .read())

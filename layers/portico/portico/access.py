@@ -68,12 +68,15 @@ ROLES_BY_ACCOUNT_KIND: dict[str, frozenset[str]] = {
 
 # Entities: `account`; `contact` (a person's profile); `membership` (a person's roles and
 # active flag in one account: who may see and manage the account's people); `invitation`;
-# `audit`; and, for the areas to come, `case` (with its children) and `invoice`.
+# `audit`; and, for the areas to come, `case` (with its children), `invoice`, `booking`.
+# The knowledge base, notifications and announcements are open to every signed-in contact
+# (what each may read there is the area's audience rule, not an account's ownership).
 ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
     "contact": {
         "account": (grant(Scope.ACCOUNT, R),),
         "contact": (grant(Scope.SELF, R, U),),
         "case": (grant(Scope.SELF, R, C, U, A),),
+        "booking": (grant(Scope.SELF, R, C, U, D),),
     },
     "account_manager": {
         "account": (grant(Scope.ACCOUNT, R),),
@@ -83,6 +86,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "audit": (grant(Scope.ACCOUNT, R),),
         "case": (grant(Scope.ACCOUNT, R, C, U, A),),
         "invoice": (grant(Scope.ACCOUNT, R),),
+        "booking": (grant(Scope.ACCOUNT, R, C, U, D),),
     },
     "billing": {
         "account": (grant(Scope.ACCOUNT, R),),
@@ -100,6 +104,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "membership": (grant(Scope.ALL, R),),
         "invitation": (grant(Scope.ALL, R, C, D),),
         "case": (grant(Scope.ALL, R, C, U, A),),
+        "booking": (grant(Scope.ALL, R, C, U, D),),
     },
     "admin": {
         "account": (grant(Scope.ALL, R, C, U),),
@@ -109,6 +114,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "audit": (grant(Scope.ALL, R),),
         "case": (grant(Scope.ALL, R, C, U, A, D),),
         "invoice": (grant(Scope.ALL, R),),
+        "booking": (grant(Scope.ALL, R, C, U, D),),
     },
     # A machine client: the ingestion endpoints only, none of the portal's records.
     "integration": {},
@@ -186,3 +192,32 @@ def require_list(principal: Principal, entity: str, account_id: str) -> None:
 
 def forbidden(entity: str) -> Forbidden:
     return Forbidden(f"Your role does not give access to {entity} records.")
+
+
+# The portal's sections, and the entity whose read access opens each one to a principal
+# (None: every signed-in contact). The site's menu and page guards come from this.
+SECTIONS: dict[str, str | None] = {
+    "dashboard": None,
+    "cases": "case",
+    "kb": None,
+    "invoices": "invoice",
+    "bookings": "booking",
+    "notifications": None,
+    "account": "membership",
+    "profile": None,
+}
+
+
+def sections(principal: Principal) -> list[str]:
+    """The sections the principal may open. `account` needs the whole acting account."""
+    out = []
+    for section, entity in SECTIONS.items():
+        if entity is None:
+            out.append(section)
+            continue
+        reach = scopes(principal, entity)
+        if section == "account":
+            reach &= {Scope.ACCOUNT, Scope.ALL}
+        if reach:
+            out.append(section)
+    return out

@@ -19,7 +19,7 @@ from portico.identity import models
 from portico.principal import Principal
 
 MANAGER = "account_manager"
-PROFILE_FIELDS = ("name", "phone", "language", "notification_preferences")
+PROFILE_FIELDS = ("name", "phone", "language", "notification_preferences", "dashboard")
 DEFAULT_PREFERENCES = models.NotificationPreferences().model_dump()
 
 
@@ -37,7 +37,13 @@ def account_item(account_id: str) -> dict[str, Any]:
 
 def get_account(p: Principal, account_id: str) -> models.Account:
     access.require(p, "account", Privilege.READ, Owner(account_id))
-    return models.Account.model_validate(account_item(account_id))
+    item = account_item(account_id)
+    owner = Owner(account_id)
+    can = models.AccountAbilities(
+        manage_people=access.allows(p, "membership", Privilege.UPDATE, owner),
+        invite=access.allows(p, "invitation", Privilege.CREATE, owner),
+        roles=sorted(grantable_roles(p, str(item["kind"]))))
+    return models.Account.model_validate({**item, "can": can})
 
 
 def new_account(*, account_id: str, number: str, name: str, kind: str, tier: str = "standard",
@@ -211,6 +217,8 @@ def _me(p: Principal, contact: dict[str, Any]) -> models.Me:
             for m in p.memberships],
         notification_preferences=models.NotificationPreferences.model_validate(
             contact.get("notification_preferences") or DEFAULT_PREFERENCES),
+        dashboard=models.Dashboard.model_validate(contact.get("dashboard") or {}),
+        sections=access.sections(p),
     )
 
 

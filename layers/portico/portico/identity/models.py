@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Language = Literal["en", "fi"]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
@@ -35,12 +35,44 @@ class NotificationPreferences(Input):
     account: Channels = Channels()
 
 
+Widget = Literal["cases", "invoices", "bookings", "notifications", "announcements"]
+WIDGETS: tuple[str, ...] = ("cases", "invoices", "bookings", "notifications", "announcements")
+
+
+class WidgetSetting(Input):
+    id: Widget
+    hidden: bool = False
+
+
+class Dashboard(Input):
+    """The order of the dashboard's widgets and which are hidden. Widgets not listed come
+    after, shown."""
+
+    widgets: list[WidgetSetting] = Field(default_factory=list, max_length=len(WIDGETS))
+
+    @field_validator("widgets")
+    @classmethod
+    def _once_each(cls, widgets: list[WidgetSetting]) -> list[WidgetSetting]:
+        ids = [w.id for w in widgets]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each widget at most once")
+        return widgets
+
+
 class Address(Input):
     line1: str = Field(max_length=200)
     line2: str | None = Field(default=None, max_length=200)
     postal_code: str = Field(max_length=20)
     city: str = Field(max_length=100)
     country: str = Field(pattern=r"^[A-Z]{2}$")
+
+
+class AccountAbilities(BaseModel):
+    """What the caller may do here, so a page offers only that (the API still decides)."""
+
+    manage_people: bool
+    invite: bool
+    roles: list[str]
 
 
 class Account(BaseModel):
@@ -54,6 +86,7 @@ class Account(BaseModel):
     shipping_address: Address | None = None
     parent_account_id: str | None = None
     partner_account_id: str | None = None
+    can: AccountAbilities | None = None
 
 
 class MembershipOut(BaseModel):
@@ -73,6 +106,8 @@ class Me(BaseModel):
     roles: list[str]
     memberships: list[MembershipOut]
     notification_preferences: NotificationPreferences
+    dashboard: Dashboard
+    sections: list[str]
 
 
 class MePatch(Input):
@@ -80,6 +115,7 @@ class MePatch(Input):
     phone: Phone | None = None
     language: Language | None = None
     notification_preferences: NotificationPreferences | None = None
+    dashboard: Dashboard | None = None
 
 
 class Contact(BaseModel):
