@@ -307,3 +307,40 @@ def test_pages_pass_axe(page: Page, path: str, who: str | None) -> None:
     expect(page.locator("#loading")).to_be_hidden()
     page.wait_for_load_state("networkidle")
     assert axe_violations(page) == []
+
+
+def test_token_is_refreshed_before_it_expires(page: Page) -> None:
+    sign_in(page, "contact@northwind.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    before = page.evaluate("JSON.parse(sessionStorage.getItem('portico.session'))")
+    # Pretend the access token has a minute left: the next call refreshes it first.
+    page.evaluate("""() => {
+        const s = JSON.parse(sessionStorage.getItem('portico.session'));
+        s.expiresAt = Math.floor(Date.now() / 1000) + 60;
+        sessionStorage.setItem('portico.session', JSON.stringify(s));
+    }""")
+    with page.expect_request(lambda r: r.method == "POST" and "REFRESH_TOKEN_AUTH" in (
+            r.post_data or "")):
+        page.goto("/profile/")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Ned Northwind")
+    after = page.evaluate("JSON.parse(sessionStorage.getItem('portico.session'))")
+    assert after["expiresAt"] > before["expiresAt"] - 1
+    assert after["refreshToken"] == before["refreshToken"]
+
+
+def test_sign_out_ends_every_session(page: Page, cloud: LocalCloud, portal: Portal) -> None:
+    email = _join(portal, "acc-northwind", "manager@northwind.example")
+    sign_in(page, email, NEW_PASSWORD)
+    expect(page.locator("#user-name")).to_be_visible()
+    refresh_token = page.evaluate(
+        "JSON.parse(sessionStorage.getItem('portico.session')).refreshToken")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/signin/$"))
+    assert page.evaluate("sessionStorage.getItem('portico.session')") is None
+    idp = cloud.client("cognito-idp")
+    with pytest.raises(idp.exceptions.NotAuthorizedException):
+        idp.initiate_auth(ClientId=cloud.resource("UserPoolClient"),
+                          AuthFlow="REFRESH_TOKEN_AUTH",
+                          AuthParameters={"REFRESH_TOKEN": refresh_token})
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/signin/\?next="))

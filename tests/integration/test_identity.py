@@ -483,3 +483,50 @@ def test_a_login_without_a_contact_is_403(portal: Portal, cloud: LocalCloud) -> 
     r = portal.get("/me", token=portal.tokens(email, PASSWORD)["AccessToken"])
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "forbidden"
+
+
+# -- the site's needs ---------------------------------------------------------------------
+def test_dashboard_layout_is_kept_on_the_contact(portal: Portal) -> None:
+    user = "partner@fabrikam.example"
+    layout = {"widgets": [{"id": "announcements", "hidden": False},
+                          {"id": "cases", "hidden": True}]}
+    r = portal.request("PATCH", "/me", as_user=user, json={"dashboard": layout})
+    assert r.status_code == 200, r.text
+    assert portal.get("/me", as_user=user).json()["dashboard"] == layout
+
+
+@pytest.mark.parametrize("layout", [
+    {"widgets": [{"id": "cases"}, {"id": "cases"}]},
+    {"widgets": [{"id": "weather"}]},
+    {"widgets": [{"id": "cases", "hidden": "maybe"}]},
+    {"columns": 3},
+])
+def test_bad_dashboard_layout_is_422(portal: Portal, layout: dict[str, Any]) -> None:
+    before = portal.get("/me", as_user=CONTACT).json()
+    r = portal.request("PATCH", "/me", as_user=CONTACT, json={"dashboard": layout})
+    assert r.status_code == 422, r.text
+    assert portal.get("/me", as_user=CONTACT).json() == before
+
+
+@pytest.mark.parametrize(("user", "sections"), [
+    (CONTACT, ["dashboard", "cases", "kb", "bookings", "notifications", "profile"]),
+    ("billing@northwind.example", ["dashboard", "kb", "invoices", "notifications", "profile"]),
+    ("partner@fabrikam.example", ["dashboard", "cases", "kb", "notifications", "profile"]),
+    (MANAGER, ["dashboard", "cases", "kb", "invoices", "bookings", "notifications", "account",
+               "profile"]),
+])
+def test_me_lists_the_sections_the_access_table_opens(portal: Portal, user: str,
+                                                      sections: list[str]) -> None:
+    assert portal.get("/me", as_user=user).json()["sections"] == sections
+
+
+def test_account_tells_what_the_caller_may_do(portal: Portal) -> None:
+    manager = portal.get(f"/accounts/{NW}", as_user=MANAGER).json()["can"]
+    assert manager == {"manage_people": True, "invite": True,
+                       "roles": ["account_manager", "billing", "contact"]}
+    agent = portal.get(f"/accounts/{NW}", as_user="agent@portico.example").json()["can"]
+    assert agent["manage_people"] is False
+    assert agent["invite"] is True
+    contact_view = portal.get(f"/accounts/{NW}", as_user=CONTACT).json()["can"]
+    assert contact_view["manage_people"] is False
+    assert contact_view["invite"] is False

@@ -19,6 +19,7 @@ start(async () => {
       const result = await signIn(email, $("password").value);
       if (result.challenge === "NEW_PASSWORD_REQUIRED") {
         challenge = result.session;
+        $("challenge-username").value = email;
         $("signin-form").hidden = true;
         $("newpassword-form").hidden = false;
         $("new-password").focus();
