@@ -134,6 +134,8 @@ class LocalCloud:
         if self.seed:
             with self.functions["IdentityFunction"].environment():
                 self.users = demo.seed(self.client, user_pool_id=self.resource("UserPool"))
+            with self.functions["CasesFunction"].environment():
+                demo.seed_cases(self.users)
         self.workers = self._event_sources()
         if self.run_workers:
             for w in self.workers:

@@ -18,6 +18,7 @@ NOT_EMULATED: dict[str, str] = {
     "AWS::S3::BucketPolicy": "moto does not enforce bucket policies",
     "AWS::CloudFront::OriginAccessControl": "the local gateway serves the site itself",
     "AWS::CloudFront::ResponseHeadersPolicy": "the local gateway sends the same headers",
+    "AWS::CloudFront::Function": "the local gateway serves directory indexes itself",
     "AWS::SNS::Topic": "alarm notifications have no local reader",
     "AWS::CloudWatch::Alarm": "moto raises no alarms",
 }

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from portico import outbox
+from portico import outbox, principal
+from portico.cases import desk, models
 from portico.events import SYSTEM, Event
 from portico.identity import directory
 
@@ -94,3 +95,56 @@ def seed(client: Callable[[str], Any], *, user_pool_id: str) -> list[dict[str, A
                       "roles": list(roles), "account_id": primary, "contact_id": sub,
                       "accounts": {a: list(r) for a, r in u.memberships}})
     return users
+
+
+# (requester, subject, description, category, priority, fields, the agent's path through
+# the statuses, with a public reply and perhaps an internal note on the way)
+CASES: tuple[tuple[str, str, str, str, str, dict[str, Any], tuple[str, ...]], ...] = (
+    ("contact@northwind.example", "Cannot download the October invoice",
+     "The download button on the invoice page does nothing.", "billing", "normal",
+     {"invoice_number": "INV-2026-1042"}, ()),
+    ("contact@northwind.example", "Portal is slow to log in",
+     "Signing in takes about 30 seconds since Monday.", "technical", "high",
+     {"product": "portal", "environment": "production"}, ("in_progress",)),
+    ("contact@northwind.example", "We need five more licences",
+     "Please quote five more seats for the warehouse team.", "general", "normal", {},
+     ("in_progress", "waiting_on_customer")),
+    ("manager@northwind.example", "Wrong VAT on invoice INV-2026-0988",
+     "The invoice shows 24 % VAT; our contract says 25.5 %.", "billing", "high",
+     {"invoice_number": "INV-2026-0988", "amount_disputed": 120.5}, ("in_progress", "resolved")),
+    ("contact@northwind.example", "Password reset e-mail did not arrive",
+     "I asked for a reset twice this morning.", "general", "low", {},
+     ("in_progress", "resolved", "closed")),
+    ("contact@contoso.example", "Tilauksen toimitus viivästyy",
+     "Tilaus 5521 piti toimittaa viime viikolla.", "general", "normal", {}, ()),
+    ("contact@contoso.example", "Integraatio ei siirrä laskuja",
+     "Laskut eivät ole siirtyneet ERP:hen eilisen jälkeen.", "technical", "urgent",
+     {"product": "integration"}, ("in_progress",)),
+)
+
+
+def seed_cases(users: list[dict[str, Any]]) -> int:
+    """Open the demo cases and walk them through the desk. Runs with the cases
+    function's environment in place."""
+    ids = {u["email"]: u["contact_id"] for u in users}
+    agent = principal.resolve(ids["agent@portico.example"])
+    for requester, subject, description, category, priority, fields, path in CASES:
+        customer = principal.resolve(ids[requester])
+        case = desk.open_case(customer, models.NewCase(
+            subject=subject, description=description, category=category,
+            priority=priority, fields=fields))  # type: ignore[arg-type]
+        version = case.version
+        for step, status in enumerate(path):
+            if step == 0:
+                desk.comment(agent, case.id, models.NewComment(
+                    body="Thank you, we are looking into this."))
+                desk.comment(agent, case.id, models.NewComment(
+                    body="Checked the logs; looks like the known cache issue.", internal=True))
+                version = desk.get(agent, case.id).version
+            if status == "waiting_on_customer":
+                desk.comment(agent, case.id, models.NewComment(
+                    body="Which team should the new seats belong to?"))
+                version = desk.get(agent, case.id).version
+            version = desk.update(agent, case.id, models.CasePatch(
+                version=version, status=status)).version  # type: ignore[arg-type]
+    return len(CASES)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +68,49 @@ class Portal:
 @pytest.fixture(scope="session")
 def portal(cloud: LocalCloud) -> Portal:
     return Portal(cloud)
+
+
+class Listener:
+    """A subscriber of the portal's bus, as an integration would be: its own rule and queue,
+    made before the events it waits for are sent."""
+
+    def __init__(self, cloud: LocalCloud, detail: dict[str, Any]) -> None:
+        self.cloud = cloud
+        self.name = f"test-{uuid.uuid4().hex[:12]}"
+        self.sqs = cloud.client("sqs")
+        self.events = cloud.client("events")
+        self.url = self.sqs.create_queue(QueueName=self.name)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        self.bus = cloud.resource("EventBus")
+        self.events.put_rule(Name=self.name, EventBusName=self.bus, EventPattern=json.dumps(
+            {"source": ["portico"], "detail": detail}))
+        self.events.put_targets(Rule=self.name, EventBusName=self.bus,
+                                Targets=[{"Id": "test", "Arn": arn}])
+        self.received: list[dict[str, Any]] = []
+
+    def collect(self, *, at_least: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """What arrived so far, waiting up to `timeout` for `at_least` events."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for m in self.sqs.receive_message(QueueUrl=self.url,
+                                              MaxNumberOfMessages=10).get("Messages", []):
+                self.received.append(json.loads(m["Body"]))
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+            if len(self.received) >= at_least or time.monotonic() > deadline:
+                return self.received
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.events.remove_targets(Rule=self.name, EventBusName=self.bus, Ids=["test"])
+        self.events.delete_rule(Name=self.name, EventBusName=self.bus)
+        self.sqs.delete_queue(QueueUrl=self.url)
+
+
+@contextmanager
+def listen(cloud: LocalCloud, **detail: Any) -> Iterator[Listener]:
+    listener = Listener(cloud, detail)
+    try:
+        yield listener
+    finally:
+        listener.close()

@@ -13,7 +13,7 @@ from moto.ses.models import ses_backends
 from infra.local import ACCOUNT_ID, LocalCloud
 from portico.events import SYSTEM
 from portico.identity import directory
-from tests.conftest import Portal
+from tests.conftest import Portal, listen
 
 NW = "acc-northwind"
 MANAGER = "manager@northwind.example"
@@ -160,16 +160,9 @@ def test_invitation_end_to_end(portal: Portal, cloud: LocalCloud) -> None:
 
 def test_invitation_events_reach_the_bus(portal: Portal, cloud: LocalCloud) -> None:
     email = new_email("evented")
-    invite(portal, NW, email, ["billing"])
-    sqs = cloud.client("sqs")
-    seen: list[dict[str, Any]] = []
-    for _ in range(50):
-        msgs = sqs.receive_message(QueueUrl=cloud.resource("IntegrationEventsQueue"),
-                                   MaxNumberOfMessages=10).get("Messages", [])
-        seen += [json.loads(m["Body"]) for m in msgs]
-        if any(e["detail"]["data"].get("email") == email for e in seen):
-            break
-    invited = [e for e in seen if e["detail"]["data"].get("email") == email]
+    with listen(cloud, data={"email": [email]}) as listener:
+        invite(portal, NW, email, ["billing"])
+        invited = listener.collect()
     assert invited
     assert invited[0]["detail-type"] == "ContactInvited"
     assert "token" not in json.dumps(invited[0]), "the secret link never goes on the bus"

@@ -1,5 +1,5 @@
 """A change and its event commit together; the publisher puts the event on the bus, and a
-rule delivers it to the integration queue exactly as the domain wrote it."""
+rule delivers it to a subscriber's queue exactly as the domain wrote it."""
 
 from __future__ import annotations
 
@@ -14,26 +14,7 @@ from infra.local import LocalCloud
 from portico import keys, outbox, store
 from portico.errors import Conflict
 from portico.events import Actor, Event
-
-
-def integration_events(cloud: LocalCloud, event_id: str, timeout: float = 15.0,
-                       at_least: int = 1) -> list[dict[str, Any]]:
-    """Bus events with this envelope id that reached the integration queue."""
-    sqs = cloud.client("sqs")
-    found: list[dict[str, Any]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and len(found) < at_least:
-        resp = sqs.receive_message(QueueUrl=cloud.resource("IntegrationEventsQueue"),
-                                   MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        for m in resp.get("Messages", []):
-            body = json.loads(m["Body"])
-            if body.get("detail", {}).get("id") == event_id:
-                found.append(body)
-                sqs.delete_message(QueueUrl=cloud.resource("IntegrationEventsQueue"),
-                                   ReceiptHandle=m["ReceiptHandle"])
-        if len(found) < at_least:
-            time.sleep(0.1)
-    return found
+from tests.conftest import listen
 
 
 def contact_event(account_id: str = "acc-northwind") -> Event:
@@ -44,15 +25,15 @@ def contact_event(account_id: str = "acc-northwind") -> Event:
 def test_committed_event_reaches_the_queue_exactly_as_sent(cloud: LocalCloud) -> None:
     event = contact_event()
     contact_id = uuid.uuid4().hex
-    with cloud.functions["IdentityFunction"].environment():
-        outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id,
-                                  "phone": "+358 40 123"})], [event])
-        saved = store.get(keys.contact(contact_id))
+    with listen(cloud, id=[event.id]) as listener:
+        with cloud.functions["IdentityFunction"].environment():
+            outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id,
+                                      "phone": "+358 40 123"})], [event])
+            saved = store.get(keys.contact(contact_id))
+        delivered = listener.collect()
     assert saved is not None
     assert saved["phone"] == "+358 40 123"
-
-    delivered = integration_events(cloud, event.id)
-    assert delivered, "the event did not reach the integration queue"
+    assert delivered, "the event did not reach a subscriber of the bus"
     bus_event = delivered[0]
     assert bus_event["source"] == "portico"
     assert bus_event["detail-type"] == "ContactUpdated"
@@ -64,31 +45,34 @@ def test_committed_event_reaches_the_queue_exactly_as_sent(cloud: LocalCloud) ->
 def test_failed_change_writes_no_event(cloud: LocalCloud) -> None:
     contact_id = uuid.uuid4().hex
     event = contact_event()
-    with cloud.functions["IdentityFunction"].environment():
-        store.put_item({**keys.contact(contact_id), "id": contact_id})
-        with pytest.raises(Conflict):
-            outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id},
-                                     condition="attribute_not_exists(pk)")], [event])
-        assert store.get(keys.outbox(event.id), consistent=True) is None
-        # The next write after a cancelled transaction still gets its event out.
-        after = contact_event()
-        outbox.commit([store.put({**keys.contact(uuid.uuid4().hex), "id": "later"})], [after])
-    assert integration_events(cloud, after.id)
-    assert integration_events(cloud, event.id, timeout=1.0) == []
+    after = contact_event()
+    with listen(cloud, id=[event.id, after.id]) as listener:
+        with cloud.functions["IdentityFunction"].environment():
+            store.put_item({**keys.contact(contact_id), "id": contact_id})
+            with pytest.raises(Conflict):
+                outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id},
+                                         condition="attribute_not_exists(pk)")], [event])
+            assert store.get(keys.outbox(event.id), consistent=True) is None
+            # The next write after a cancelled transaction still gets its event out.
+            outbox.commit([store.put({**keys.contact(uuid.uuid4().hex), "id": "later"})],
+                          [after])
+        listener.collect(at_least=2, timeout=3)
+    assert [e["detail"]["id"] for e in listener.received] == [after.id]
 
 
 def test_a_record_the_bus_refuses_is_retried_then_parked(cloud: LocalCloud) -> None:
     broken_id = uuid.uuid4().hex
     good = contact_event()
-    with cloud.functions["IdentityFunction"].environment():
-        # An outbox item whose envelope is not JSON: EventBridge answers FailedEntryCount.
-        store.put_item({**keys.outbox(broken_id), "event_type": "Broken",
-                        "event": "{not json", "expires_at": int(time.time()) + 60})
-        contact_id = uuid.uuid4().hex
-        outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id})], [good])
-
-    # The good event behind it is not lost (it may arrive more than once: consumers dedupe).
-    assert integration_events(cloud, good.id, timeout=20)
+    with listen(cloud, id=[good.id]) as listener:
+        with cloud.functions["IdentityFunction"].environment():
+            # An outbox item whose envelope is not JSON: EventBridge answers FailedEntryCount.
+            store.put_item({**keys.outbox(broken_id), "event_type": "Broken",
+                            "event": "{not json", "expires_at": int(time.time()) + 60})
+            contact_id = uuid.uuid4().hex
+            outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id})], [good])
+        # The good event behind it is not lost (it may arrive more than once: consumers
+        # dedupe on the envelope id).
+        assert listener.collect(timeout=20)
 
     sqs = cloud.client("sqs")
     parked: list[dict[str, Any]] = []

@@ -68,7 +68,8 @@ ROLES_BY_ACCOUNT_KIND: dict[str, frozenset[str]] = {
 
 # Entities: `account`; `contact` (a person's profile); `membership` (a person's roles and
 # active flag in one account: who may see and manage the account's people); `invitation`;
-# `audit`; and, for the areas to come, `case` (with its children), `invoice`, `booking`.
+# `audit`; `case` (with its children) and `queue` (the staff's work lists); and, for the
+# areas to come, `invoice`, `booking`.
 # The knowledge base, notifications and announcements are open to every signed-in contact
 # (what each may read there is the area's audience rule, not an account's ownership).
 ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
@@ -104,6 +105,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "membership": (grant(Scope.ALL, R),),
         "invitation": (grant(Scope.ALL, R, C, D),),
         "case": (grant(Scope.ALL, R, C, U, A),),
+        "queue": (grant(Scope.ALL, R),),
         "booking": (grant(Scope.ALL, R, C, U, D),),
     },
     "admin": {
@@ -113,6 +115,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "invitation": (grant(Scope.ALL, R, C, D),),
         "audit": (grant(Scope.ALL, R),),
         "case": (grant(Scope.ALL, R, C, U, A, D),),
+        "queue": (grant(Scope.ALL, R),),
         "invoice": (grant(Scope.ALL, R),),
         "booking": (grant(Scope.ALL, R, C, U, D),),
     },
@@ -129,10 +132,12 @@ PARENT: dict[str, tuple[str, dict[Privilege, Privilege]]] = {
 
 @dataclass(frozen=True)
 class Owner:
-    """Whose an object is: the account it belongs to, and the contact, where it has one."""
+    """Whose an object is: the account it belongs to, and the contact, where it has one
+    (`also`: contacts who share it, like a case's CCs)."""
 
     account_id: str
     contact_id: str | None = None
+    also: frozenset[str] = frozenset()
 
 
 def _in_scope(principal: Principal, scope: Scope, owner: Owner) -> bool:
@@ -141,8 +146,8 @@ def _in_scope(principal: Principal, scope: Scope, owner: Owner) -> bool:
     if scope is Scope.ACCOUNT:
         return owner.account_id == principal.account_id
     if scope is Scope.SELF:
-        return (owner.account_id == principal.account_id
-                and owner.contact_id == principal.contact_id)
+        return owner.account_id == principal.account_id and (
+            owner.contact_id == principal.contact_id or principal.contact_id in owner.also)
     return owner.account_id in principal.delegated_accounts
 
 

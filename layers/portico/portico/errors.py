@@ -18,6 +18,13 @@ class BadRequest(PorticoError):
     code = "bad_request"
 
 
+class Invalid(PorticoError):
+    """Well-formed input that breaks a domain rule (an unknown category, a missing field)."""
+
+    status = 422
+    code = "invalid_request"
+
+
 class Unauthorized(PorticoError):
     status = 401
     code = "unauthorized"

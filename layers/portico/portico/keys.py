@@ -13,6 +13,13 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | an invitation by its token   | get `INVITETOKEN#<sha256>` (points at the invitation) |
 | audit of a record            | query `AUDIT#<entity>#<id>`, newest first |
 | audit of an account          | query gsi1 `AUDITACCOUNT#<id>`, newest first |
+| a case                       | get `CASE#<id>` / `CASE`                  |
+| a requester's cases          | query gsi1 `REQUESTER#<account>#<contact>`, newest first |
+| an account's cases           | query gsi2 `ACCOUNTCASES#<account>`, newest first |
+| a staff queue                | query `QUEUE#<queue>`, newest first       |
+| a case's comments            | query `CASE#<id>`, sk begins `COMMENT#`   |
+| a case's attachments         | query `CASE#<id>`, sk begins `ATTACHMENT#` |
+| case numbers                 | update `COUNTER#case` (atomic ADD)        |
 | an outbox event              | written once, read only by the stream     |
 
 Outbox items are written beside the change they describe and expire after a week: the
@@ -71,6 +78,40 @@ def audit(entity: str, entity_id: str, sort: str) -> Key:
 
 def audit_by_account(account_id: str, sort: str) -> Key:
     return {"gsi1pk": f"AUDITACCOUNT#{account_id}", "gsi1sk": sort}
+
+
+def case(case_id: str) -> Key:
+    return {"pk": f"CASE#{case_id}", "sk": "CASE"}
+
+
+def cases_of_requester(account_id: str, contact_id: str, created_at: str = "",
+                       case_id: str = "") -> Key:
+    """gsi1: a requester's cases in an account, newest first by creation."""
+    return {"gsi1pk": f"REQUESTER#{account_id}#{contact_id}",
+            "gsi1sk": f"{created_at}#{case_id}" if created_at else ""}
+
+
+def cases_of_account(account_id: str, created_at: str = "", case_id: str = "") -> Key:
+    """gsi2: an account's cases, newest first by creation."""
+    return {"gsi2pk": f"ACCOUNTCASES#{account_id}",
+            "gsi2sk": f"{created_at}#{case_id}" if created_at else ""}
+
+
+def queue_entry(queue: str, created_at: str, case_id: str) -> Key:
+    """A case's place in a staff queue (kept beside the case, rewritten as it changes)."""
+    return {"pk": f"QUEUE#{queue}", "sk": f"{created_at}#{case_id}"}
+
+
+COMMENT_PREFIX = "COMMENT#"
+ATTACHMENT_PREFIX = "ATTACHMENT#"
+
+
+def comment(case_id: str, created_at: str, comment_id: str) -> Key:
+    return {"pk": f"CASE#{case_id}", "sk": f"{COMMENT_PREFIX}{created_at}#{comment_id}"}
+
+
+def attachment(case_id: str, attachment_id: str) -> Key:
+    return {"pk": f"CASE#{case_id}", "sk": f"{ATTACHMENT_PREFIX}{attachment_id}"}
 
 
 def outbox(event_id: str) -> Key:

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -31,12 +32,36 @@ THROTTLING_CODES = frozenset({
 })
 
 
+def _to_dynamo(v: Any) -> Any:
+    # DynamoDB numbers are decimals; a float goes in by its shortest exact text.
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    if isinstance(v, dict):
+        return {k: _to_dynamo(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_to_dynamo(x) for x in v]
+    return v
+
+
+def _from_dynamo(v: Any) -> Any:
+    # ... and come back as int or float, so models and JSON see plain numbers.
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, dict):
+        return {k: _from_dynamo(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_from_dynamo(x) for x in v]
+    if isinstance(v, set):
+        return {_from_dynamo(x) for x in v}
+    return v
+
+
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(v) for k, v in item.items()}
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items()}
 
 
 def deserialize(image: Mapping[str, Any]) -> Item:
-    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in image.items()}
 
 
 @contextmanager
@@ -166,9 +191,14 @@ def batch_get(keys: Sequence[Mapping[str, str]]) -> list[Item]:
 
 
 def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
-               limit: int = 25, cursor: str | None = None,
-               newest_first: bool = False) -> tuple[list[Item], str | None]:
-    """One page of a partition, and the opaque cursor of the next (None at the end)."""
+               limit: int = 25, cursor: str | None = None, newest_first: bool = False,
+               where: str | None = None, where_names: Mapping[str, str] | None = None,
+               where_values: Mapping[str, Any] | None = None,
+               count: list[dict[str, Any]] | None = None) -> tuple[list[Item], str | None]:
+    """One page of a partition, and the opaque cursor of the next (None at the end).
+
+    `where` filters the page after it is read (a page may then hold fewer than `limit`
+    items; the cursor still moves on). `count`, if given, collects the consumed capacity."""
     pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
     args: dict[str, Any] = {
         "TableName": settings().table_name,
@@ -182,6 +212,12 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
     }
     if index:
         args["IndexName"] = index
+    if where:
+        args["FilterExpression"] = where
+        args["ExpressionAttributeNames"].update(where_names or {})
+        args["ExpressionAttributeValues"].update(serialize(where_values or {}))
+    if count is not None:
+        args["ReturnConsumedCapacity"] = "TOTAL"
     if cursor:
         start = decode_cursor(cursor)
         if start.get(pk_attr) != pk:
@@ -189,6 +225,8 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
         args["ExclusiveStartKey"] = serialize(start)
     with aws_errors():
         resp = aws.dynamodb().query(**args)
+    if count is not None:
+        count.append(dict(resp.get("ConsumedCapacity") or {}))
     items = [deserialize(i) for i in resp.get("Items", [])]
     last = resp.get("LastEvaluatedKey")
     return items, encode_cursor(deserialize(last)) if last else None
@@ -219,6 +257,19 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
         raise BadRequest("The cursor is not valid.")
     return key
+
+
+def next_number(name: str) -> int:
+    """The next value of a named counter (case numbers): one atomic update."""
+    with aws_errors():
+        resp = aws.dynamodb().update_item(
+            TableName=settings().table_name,
+            Key=serialize({"pk": f"COUNTER#{name}", "sk": "COUNTER"}),
+            UpdateExpression="ADD #n :one",
+            ExpressionAttributeNames={"#n": "value"},
+            ExpressionAttributeValues=serialize({":one": 1}),
+            ReturnValues="UPDATED_NEW")
+    return int(deserialize(resp["Attributes"])["value"])
 
 
 def put_item(item: Mapping[str, Any]) -> None:

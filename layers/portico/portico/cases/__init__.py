@@ -1,0 +1,1 @@
+"""Cases: support cases, their comment threads, attachments, routing and service levels."""

@@ -1,0 +1,455 @@
+"""The case desk: open, list, read, change, discuss and rate support cases.
+
+Every read and write asks the access table (entity `case`; comments and attachments follow
+the case). Every change commits with its audit entry and its event. Internal comments are
+staff's: they are filtered out of every answer to a customer and never carry their text
+onto the bus.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portico import access, audit, keys, outbox, store
+from portico.access import Owner, Privilege
+from portico.cases import catalog, models
+from portico.errors import Conflict, Forbidden, Invalid, NotFound
+from portico.events import SYSTEM, Actor, Event
+from portico.principal import Principal
+
+R, C, U, A = Privilege.READ, Privilege.CREATE, Privilege.UPDATE, Privilege.APPEND
+SUMMARY = ("id", "number", "subject", "category", "priority", "status", "account_id",
+           "requester_name", "queue", "assignee", "created_at", "updated_at")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def owner(case: dict[str, Any]) -> Owner:
+    return Owner(str(case["account_id"]), str(case["requester_id"]),
+                 frozenset(case.get("cc") or ()))
+
+
+def actor(p: Principal) -> Actor:
+    return Actor(type="contact", id=p.contact_id)
+
+
+# -- reading ------------------------------------------------------------------------------
+def _load(case_id: str) -> dict[str, Any]:
+    item = store.get(keys.case(case_id), consistent=True)
+    if item is None:
+        raise NotFound("No such case.")
+    return item
+
+
+def visible(p: Principal, case_id: str, privilege: Privilege = R) -> dict[str, Any]:
+    """The case, if the caller may do this with it (404 if they may not see it)."""
+    case = _load(case_id)
+    access.require(p, "case", privilege, owner(case))
+    return case
+
+
+def allowed_statuses(p: Principal | None, case: dict[str, Any]) -> list[str]:
+    """The statuses this caller may move the case to now."""
+    status = str(case["status"])
+    if p is None or p.is_staff:
+        return list(catalog.TRANSITIONS[status])
+    allowed = []
+    if status != "closed":
+        allowed.append("closed")
+    resolved_at = case.get("resolved_at")
+    if status in ("resolved", "closed") and resolved_at and (
+            _now() - _parse(resolved_at) <= catalog.REOPEN_WINDOW):
+        allowed.append("in_progress")
+    return allowed
+
+
+def _out(p: Principal, case: dict[str, Any]) -> models.Case:
+    rating = case.get("satisfaction")
+    return models.Case(
+        id=case["id"], number=case["number"], subject=case["subject"],
+        description=case["description"], category=case["category"],
+        priority=case["priority"], status=case["status"], account_id=case["account_id"],
+        requester_id=case["requester_id"], requester_name=case.get("requester_name", ""),
+        cc=list(case.get("cc") or []), queue=case.get("queue"), assignee=case.get("assignee"),
+        fields=dict(case.get("fields") or {}),
+        sla=models.ServiceDue(first_response_due=case["first_response_due"],
+                              resolution_due=case["resolution_due"],
+                              first_responded_at=case.get("first_responded_at")),
+        created_at=case["created_at"], updated_at=case["updated_at"],
+        resolved_at=case.get("resolved_at"), closed_at=case.get("closed_at"),
+        satisfaction=models.Rating.model_validate(rating) if rating else None,
+        version=int(case["version"]), allowed_statuses=allowed_statuses(p, case))
+
+
+def _summary(item: dict[str, Any]) -> models.CaseSummary:
+    return models.CaseSummary.model_validate(
+        {**{k: item.get(k) for k in SUMMARY}, "resolution_due": item["resolution_due"]})
+
+
+def get(p: Principal, case_id: str) -> models.Case:
+    return _out(p, visible(p, case_id))
+
+
+def _filters(status: str | None, q: str | None) -> tuple[str | None, dict[str, str],
+                                                          dict[str, Any]]:
+    parts, names, values = [], {}, {}
+    if status == "open":
+        parts.append("#status IN (:s0, :s1, :s2)")
+        names["#status"] = "status"
+        values.update({":s0": "new", ":s1": "in_progress", ":s2": "waiting_on_customer"})
+    elif status:
+        parts.append("#status = :status")
+        names["#status"] = "status"
+        values[":status"] = status
+    if q:
+        parts.append("contains(#search, :q)")
+        names["#search"] = "search"
+        values[":q"] = q.strip().lower()
+    return (" AND ".join(parts) or None), names, values
+
+
+def list_cases(p: Principal, *, scope: str, account_id: str | None, status: str | None,
+               q: str | None, cursor: str | None, limit: int,
+               count: list[dict[str, Any]] | None = None) -> models.CasePage:
+    where, names, values = _filters(status, q)
+    if scope == "mine":
+        pk, index = keys.cases_of_requester(p.account_id, p.contact_id)["gsi1pk"], "gsi1"
+    else:
+        target = account_id or p.account_id
+        access.require_list(p, "case", target)
+        pk, index = keys.cases_of_account(target)["gsi2pk"], "gsi2"
+    items, nxt = store.query_page(pk, index=index, limit=limit, cursor=cursor,
+                                  newest_first=True, where=where, where_names=names,
+                                  where_values=values, count=count)
+    return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
+
+
+def queues(p: Principal) -> list[str]:
+    if not access.scopes(p, "queue"):
+        raise access.forbidden("queue")
+    return list(catalog.QUEUES)
+
+
+def queue_cases(p: Principal, queue: str, *, status: str | None, cursor: str | None,
+                limit: int) -> models.CasePage:
+    if not access.scopes(p, "queue"):
+        raise access.forbidden("queue")
+    if queue not in catalog.QUEUES:
+        raise NotFound("No such queue.")
+    where, names, values = _filters(status, None)
+    items, nxt = store.query_page(f"QUEUE#{queue}", limit=limit, cursor=cursor,
+                                  newest_first=True, where=where, where_names=names,
+                                  where_values=values)
+    return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
+
+
+# -- opening ------------------------------------------------------------------------------
+def _check_fields(category: str, given: dict[str, Any]) -> dict[str, Any]:
+    spec = catalog.CATEGORIES.get(category)
+    if spec is None:
+        raise Invalid(f"Unknown category {category!r}.",
+                      details={"categories": sorted(catalog.CATEGORIES)})
+    known = {f.name: f for f in spec.fields}
+    problems = [f"{name}: not a field of {category}" for name in given if name not in known]
+    clean: dict[str, Any] = {}
+    for f in spec.fields:
+        value = given.get(f.name)
+        if value is None:
+            if f.required:
+                problems.append(f"{f.name}: required")
+            continue
+        ok = {"string": isinstance(value, str) and 0 < len(value) <= f.max_length,
+              "number": isinstance(value, int | float) and not isinstance(value, bool),
+              "boolean": isinstance(value, bool),
+              "choice": value in f.options}[f.type]
+        if not ok:
+            problems.append(f"{f.name}: must be {f.type}"
+                            + (f" ({', '.join(f.options)})" if f.options else ""))
+        else:
+            clean[f.name] = value
+    if problems:
+        raise Invalid("The case's fields are not valid.", details=problems)
+    return clean
+
+
+def _check_cc(account_id: str, cc: list[str]) -> list[str]:
+    unique = sorted(set(cc))
+    found = {m["contact_id"] for m in store.batch_get(
+        [keys.membership(account_id, c) for c in unique]) if m.get("active")}
+    missing = [c for c in unique if c not in found]
+    if missing:
+        raise Invalid("CC contacts must be active people of the case's account.",
+                      details={"not_members": missing})
+    return unique
+
+
+def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
+              ) -> models.Case:
+    account = account_id or p.account_id
+    access.require(p, "case", C, Owner(account, p.contact_id))
+    fields = _check_fields(new.category, new.fields)
+    cc = _check_cc(account, [c for c in new.cc if c != p.contact_id])
+    now = _now()
+    level = catalog.SERVICE_LEVELS[new.priority]
+    case_id = uuid.uuid4().hex
+    created = _iso(now)
+    number = f"CS-{store.next_number('case'):06d}"
+    item: dict[str, Any] = {
+        **keys.case(case_id), **keys.cases_of_requester(account, p.contact_id, created, case_id),
+        **keys.cases_of_account(account, created, case_id),
+        "type": "Case", "id": case_id, "number": number, "subject": new.subject,
+        "description": new.description, "category": new.category, "priority": new.priority,
+        "status": "new", "account_id": account, "requester_id": p.contact_id,
+        "requester_name": p.name or p.email, "cc": cc, "fields": fields,
+        "first_response_due": _iso(now + level.first_response),
+        "resolution_due": _iso(now + level.resolution),
+        "created_at": created, "updated_at": created, "version": 1,
+        "search": f"{number} {new.subject}".lower(),
+    }
+    outbox.commit([
+        store.put(item, condition="attribute_not_exists(pk)"),
+        audit.by(p, entity="case", entity_id=case_id, account_id=account, action="create",
+                 changed=audit.changes(None, item, ("number", "subject", "category",
+                                                    "priority", "status"))),
+    ], [Event(type="CaseCreated", actor=actor(p), account_id=account, data={
+        "case_id": case_id, "number": number, "subject": new.subject,
+        "category": new.category, "priority": new.priority, "requester_id": p.contact_id,
+        "cc": cc})])
+    return _out(p, item)
+
+
+# -- changing -----------------------------------------------------------------------------
+STAFF_ONLY = ("priority", "queue", "assignee")
+
+
+def _check_assignee(assignee: str) -> None:
+    contact = store.get(keys.contact(assignee))
+    roles = {r for m in (contact or {}).get("accounts", {}).values() if m.get("active")
+             for r in m.get("roles", [])}
+    if not roles & access.STAFF_ROLES:
+        raise Invalid("Cases are assigned to staff only.")
+
+
+def _queue_writes(before: dict[str, Any], after: dict[str, Any]) -> list[store.TransactItem]:
+    """Keep the case's queue entry in step with it."""
+    writes = []
+    if before.get("queue") and before.get("queue") != after.get("queue"):
+        writes.append(store.delete(keys.queue_entry(before["queue"], before["created_at"],
+                                                    before["id"])))
+    if after.get("queue"):
+        entry = {**keys.queue_entry(after["queue"], after["created_at"], after["id"]),
+                 "type": "QueueEntry", **{k: after.get(k) for k in SUMMARY},
+                 "resolution_due": after["resolution_due"]}
+        writes.append(store.put({k: v for k, v in entry.items() if v is not None}))
+    return writes
+
+
+def _status_stamps(case: dict[str, Any], to: str, now: str) -> dict[str, Any]:
+    stamps: dict[str, Any] = {}
+    if to == "resolved":
+        stamps["resolved_at"] = now
+    if to == "closed":
+        stamps["closed_at"] = now
+        stamps.setdefault("resolved_at", case.get("resolved_at") or now)
+    if to in catalog.OPEN and case["status"] in ("resolved", "closed"):
+        stamps["resolved_at"] = None
+        stamps["closed_at"] = None
+    return stamps
+
+
+def update(p: Principal, case_id: str, patch: models.CasePatch) -> models.Case:
+    case = visible(p, case_id, U)
+    given = patch.model_dump(exclude_unset=True)
+    given.pop("version")
+    staff_fields = [f for f in STAFF_ONLY if f in given]
+    if staff_fields and not p.is_staff:
+        raise Forbidden(f"Only staff may change {', '.join(staff_fields)}.")
+    if "queue" in given and given["queue"] is None:
+        raise Invalid("A case stays in a queue.")
+    if given.get("assignee"):
+        _check_assignee(given["assignee"])
+    if "cc" in given:
+        given["cc"] = _check_cc(case["account_id"],
+                                [c for c in given["cc"] or [] if c != case["requester_id"]])
+    changes = {k: v for k, v in given.items() if case.get(k) != v}
+    if not changes:
+        return _out(p, case)
+    if int(case["version"]) != patch.version:
+        raise Conflict("The case was changed meanwhile; reload it.",
+                       details={"current_version": int(case["version"])})
+    now = _iso(_now())
+    events = []
+    if "status" in changes:
+        allowed = allowed_statuses(p, case)
+        if changes["status"] not in allowed:
+            raise Conflict(f"A {case['status']} case cannot become {changes['status']} "
+                           "here.", details={"allowed": allowed,
+                                             "current_version": int(case["version"])})
+        changes.update(_status_stamps(case, changes["status"], now))
+        events.append(Event(type="CaseStatusChanged", actor=actor(p),
+                            account_id=case["account_id"],
+                            data={"case_id": case_id, "number": case["number"],
+                                  "from": case["status"], "to": changes["status"]}))
+    if "queue" in changes or "assignee" in changes:
+        events.append(Event(type="CaseAssigned", actor=actor(p), account_id=case["account_id"],
+                            data={"case_id": case_id, "number": case["number"],
+                                  "queue": changes.get("queue", case.get("queue")),
+                                  "assignee": changes.get("assignee", case.get("assignee"))}))
+    if not events:
+        events.append(Event(type="CaseUpdated", actor=actor(p), account_id=case["account_id"],
+                            data={"case_id": case_id, "fields": sorted(changes)}))
+    after = {**case, **changes, "updated_at": now, "version": int(case["version"]) + 1}
+    after = {k: v for k, v in after.items() if v is not None}
+    try:
+        outbox.commit([
+            store.update(keys.case(case_id),
+                         set_={k: v for k, v in {**changes, "updated_at": now,
+                                                 "version": after["version"]}.items()
+                               if v is not None},
+                         remove=[k for k, v in changes.items() if v is None],
+                         condition="#version = :v", values={":v": patch.version}),
+            *_queue_writes(case, after),
+            audit.by(p, entity="case", entity_id=case_id, account_id=case["account_id"],
+                     action="update", changed=audit.changes(case, after, tuple(changes))),
+        ], events)
+    except Conflict:
+        current = _load(case_id)
+        raise Conflict("The case was changed meanwhile; reload it.",
+                       details={"current_version": int(current["version"])}) from None
+    return _out(p, after)
+
+
+def route(case_id: str, *, event_id: str) -> bool:
+    """Put a new case in its queue by the routing rules. Once: a case already in a queue is
+    left alone, so the same event delivered twice changes nothing. True if it routed."""
+    case = store.get(keys.case(case_id), consistent=True)
+    if case is None or case.get("queue"):
+        return False
+    account = store.get(keys.account(case["account_id"])) or {}
+    queue = catalog.route(case["category"], case["priority"], str(account.get("tier", "")))
+    now = _iso(_now())
+    after = {**case, "queue": queue, "updated_at": now, "version": int(case["version"]) + 1}
+    try:
+        outbox.commit([
+            store.update(keys.case(case_id),
+                         set_={"queue": queue, "updated_at": now, "version": after["version"],
+                               "routed_by": event_id},
+                         condition="attribute_not_exists(#queue) AND #version = :v",
+                         values={":v": int(case["version"])}),
+            *_queue_writes(case, after),
+            audit.entry(entity="case", entity_id=case_id, account_id=case["account_id"],
+                        action="route", changed={"queue": {"before": None, "after": queue}},
+                        actor_contact_id=None, actor_account_id=None, request_id=event_id),
+        ], [Event(type="CaseAssigned", actor=SYSTEM, account_id=case["account_id"],
+                  data={"case_id": case_id, "number": case["number"], "queue": queue,
+                        "assignee": case.get("assignee"), "routed": True})])
+    except Conflict:
+        return False
+    return True
+
+
+# -- the thread ---------------------------------------------------------------------------
+def _comment_out(item: dict[str, Any]) -> models.Comment:
+    return models.Comment(id=item["id"], case_id=item["case_id"], body=item["body"],
+                          internal=bool(item.get("internal")), author_id=item["author_id"],
+                          author_name=item.get("author_name", ""),
+                          author_is_staff=bool(item.get("author_is_staff")),
+                          created_at=item["created_at"])
+
+
+def comments(p: Principal, case_id: str, *, cursor: str | None,
+             limit: int) -> models.CommentPage:
+    visible(p, case_id)
+    hide_internal = not p.is_staff
+    items, nxt = store.query_page(
+        keys.case(case_id)["pk"], sk_prefix=keys.COMMENT_PREFIX, limit=limit, cursor=cursor,
+        where="#internal = :false" if hide_internal else None,
+        where_names={"#internal": "internal"} if hide_internal else None,
+        where_values={":false": False} if hide_internal else None)
+    # Belt and braces: an internal note never leaves for a customer, whatever the query did.
+    shown = [i for i in items if p.is_staff or not i.get("internal")]
+    return models.CommentPage(items=[_comment_out(i) for i in shown], next_cursor=nxt)
+
+
+def comment(p: Principal, case_id: str, new: models.NewComment) -> models.Comment:
+    case = visible(p, case_id, A)
+    if new.internal and not p.is_staff:
+        raise Forbidden("Only staff write internal notes.")
+    now = _iso(_now())
+    comment_id = uuid.uuid4().hex
+    item = {**keys.comment(case_id, now, comment_id), "type": "Comment", "id": comment_id,
+            "case_id": case_id, "body": new.body, "internal": new.internal,
+            "author_id": p.contact_id, "author_name": p.name or p.email,
+            "author_is_staff": p.is_staff, "created_at": now}
+    changes: dict[str, Any] = {}
+    events = [Event(type="CaseCommented", actor=actor(p), account_id=case["account_id"], data={
+        "case_id": case_id, "number": case["number"], "comment_id": comment_id,
+        "internal": new.internal, "author_id": p.contact_id, "by_staff": p.is_staff,
+        # An internal note's text stays in the portal: the bus reaches integrations.
+        **({} if new.internal else {"body": new.body}),
+    })]
+    if not p.is_staff and case["status"] == "waiting_on_customer":
+        changes["status"] = "in_progress"
+        events.append(Event(type="CaseStatusChanged", actor=actor(p),
+                            account_id=case["account_id"],
+                            data={"case_id": case_id, "number": case["number"],
+                                  "from": "waiting_on_customer", "to": "in_progress"}))
+    if p.is_staff and not new.internal and not case.get("first_responded_at"):
+        changes["first_responded_at"] = now
+    writes: list[store.TransactItem] = [store.put(item, condition="attribute_not_exists(pk)")]
+    if changes:
+        after = {**case, **changes, "updated_at": now, "version": int(case["version"]) + 1}
+        writes.append(store.update(
+            keys.case(case_id), set_={**changes, "updated_at": now, "version": after["version"]},
+            condition="#version = :v", values={":v": int(case["version"])}))
+        writes += _queue_writes(case, after)
+    writes.append(audit.by(p, entity="case", entity_id=case_id, account_id=case["account_id"],
+                           action="comment", changed={"comment": {
+                               "before": None, "after": comment_id}, **audit.changes(
+                                   case, {**case, **changes}, tuple(changes))}))
+    try:
+        outbox.commit(writes, events)
+    except Conflict:
+        raise Conflict("The case was changed meanwhile; send the comment again.") from None
+    return _comment_out(item)
+
+
+# -- rating -------------------------------------------------------------------------------
+def rate(p: Principal, case_id: str, satisfaction: models.Satisfaction) -> models.Case:
+    case = visible(p, case_id, U)
+    if p.is_staff:
+        raise Forbidden("The customer rates the service, not staff.")
+    if case["status"] not in ("resolved", "closed"):
+        raise Conflict("A case is rated once it is resolved.",
+                       details={"status": case["status"]})
+    now = _iso(_now())
+    rating = {"rating": satisfaction.rating, "comment": satisfaction.comment, "rated_at": now}
+    try:
+        outbox.commit([
+            store.update(keys.case(case_id), set_={"satisfaction": rating, "updated_at": now},
+                         condition="attribute_not_exists(#satisfaction)"),
+            audit.by(p, entity="case", entity_id=case_id, account_id=case["account_id"],
+                     action="rate", changed={"satisfaction": {"before": None,
+                                                              "after": satisfaction.rating}}),
+        ], [Event(type="CaseRated", actor=actor(p), account_id=case["account_id"],
+                  data={"case_id": case_id, "number": case["number"],
+                        "rating": satisfaction.rating})])
+    except Conflict:
+        raise Conflict("This case is already rated.") from None
+    return _out(p, {**case, "satisfaction": rating, "updated_at": now})
+
+
+def due_in(case: dict[str, Any]) -> timedelta:
+    return _parse(case["resolution_due"]) - _now()
