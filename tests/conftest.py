@@ -114,3 +114,14 @@ def listen(cloud: LocalCloud, **detail: Any) -> Iterator[Listener]:
         yield listener
     finally:
         listener.close()
+
+
+def wait_for(check: Any, timeout: float = 15.0) -> Any:
+    """The first truthy value of `check()`, polling for up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {timeout} s")

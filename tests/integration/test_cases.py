@@ -15,7 +15,7 @@ import requests
 
 from infra.local import LocalCloud
 from portico.cases import catalog
-from tests.conftest import Listener, Portal, listen
+from tests.conftest import Listener, Portal, listen, wait_for
 
 CONTACT = "contact@northwind.example"
 MANAGER = "manager@northwind.example"
@@ -43,16 +43,6 @@ def patch(portal: Portal, case: dict[str, Any], as_user: str = AGENT,
     current = portal.get(f"/cases/{case['id']}", as_user=AGENT).json()
     return portal.request("PATCH", f"/cases/{case['id']}", as_user=as_user,
                           json={"version": current["version"], **changes})
-
-
-def wait_for(check: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def about(listener: Listener, case_id: str, seconds: float = 2.0) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ failures return to the queue, come back, and reach the DLQ after maxReceiveCount
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from infra.local import LocalCloud
 from infra.workers import Schedule
+from tests.conftest import wait_for
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "queues" / "template.yaml"
 
@@ -26,16 +26,6 @@ def queues(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
 
 def worker_module(cloud: LocalCloud) -> Any:
     return cloud.functions["WorkerFunction"]._load()
-
-
-def wait_for(check: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s")
 
 
 def dead_letters(cloud: LocalCloud) -> list[dict[str, Any]]:
