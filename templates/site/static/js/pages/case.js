@@ -1,0 +1,158 @@
+// One case: its details and service level, the conversation, attachments, status, rating.
+import { api } from "../api.js";
+import { date, t } from "../i18n.js";
+import { notice, start } from "../shell.js";
+
+const $ = (id) => document.getElementById(id);
+
+start(async (me) => {
+  const id = new URLSearchParams(location.search).get("id");
+  const path = `/cases/${encodeURIComponent(id || "")}`;
+  const staff = me.roles.includes("agent") || me.roles.includes("admin");
+  const error = $("case-error");
+  let current;
+
+  async function show() {
+    try {
+      current = await api(path);
+    } catch (e) {
+      error.textContent = e.status === 404 ? t("cases.missing") : e.message;
+      return;
+    }
+    const c = current;
+    $("case").hidden = false;
+    $("case-title").textContent = `${c.number}: ${c.subject}`;
+    $("case-status").textContent = t(`status.${c.status}`);
+    $("case-priority").textContent = t(`priority.${c.priority}`);
+    $("case-category").textContent = t(`category.${c.category}`);
+    $("case-aim").textContent = ["resolved", "closed"].includes(c.status) ? "" : t("cases.aim", {
+      first: date(c.sla.first_response_due), resolution: date(c.sla.resolution_due) });
+    $("case-requester").textContent = t("cases.requester", { name: c.requester_name, date: date(c.created_at) });
+    $("case-description").textContent = c.description;
+    $("internal-field").hidden = !staff;
+
+    const actions = $("status-actions");
+    actions.replaceChildren();
+    for (const status of c.allowed_statuses) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = t("cases.to", { status: t(`status.${status}`) });
+      button.addEventListener("click", async () => {
+        error.textContent = "";
+        try {
+          await api(path, { method: "PATCH", body: { version: current.version, status } });
+        } catch (e) {
+          error.textContent = e.status === 409 && e.details && e.details.current_version ? t("cases.changed") : e.message;
+        }
+        await show();
+      });
+      actions.append(button);
+    }
+    $("status-section").hidden = !c.allowed_statuses.length;
+    const rateable = !staff && ["resolved", "closed"].includes(c.status);
+    $("rating-section").hidden = !rateable || Boolean(c.satisfaction);
+    $("rated").hidden = !c.satisfaction;
+    if (c.satisfaction) $("rated").textContent = t("cases.rated", { rating: c.satisfaction.rating });
+    await Promise.all([thread(), attachments()]);
+  }
+
+  async function thread() {
+    const list = $("thread");
+    list.replaceChildren();
+    let cursor = null;
+    do {
+      const page = await api(`${path}/comments?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      for (const m of page.items) {
+        const item = document.createElement("li");
+        item.className = m.internal ? "comment internal" : m.author_is_staff ? "comment staff" : "comment";
+        const head = document.createElement("p");
+        head.className = "comment-head";
+        head.textContent = `${m.author_name} · ${date(m.created_at)}`;
+        if (m.internal) {
+          const badge = document.createElement("strong");
+          badge.textContent = ` ${t("cases.internal.badge")}`;
+          head.append(badge);
+        }
+        const body = document.createElement("p");
+        body.className = "comment-body";
+        body.textContent = m.body;
+        item.append(head, body);
+        list.append(item);
+      }
+      cursor = page.next_cursor;
+    } while (cursor);
+  }
+
+  async function attachments() {
+    const list = $("attachments");
+    list.replaceChildren();
+    for (const a of (await api(`${path}/attachments?limit=100`)).items) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "link";
+      button.textContent = t("cases.download", { name: a.filename });
+      button.addEventListener("click", async () => {
+        const link = await api(`${path}/attachments/${encodeURIComponent(a.id)}`);
+        location.assign(link.url);
+      });
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  $("comment-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      await api(`${path}/comments`, { method: "POST", body: {
+        body: $("comment").value.trim(), internal: staff && $("internal").checked } });
+      $("comment").value = "";
+      $("internal").checked = false;
+      await show();
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
+
+  $("upload-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    const file = $("file").files[0];
+    if (!file) return;
+    try {
+      const upload = await api(`${path}/attachments`, { method: "POST", body: {
+        filename: file.name, content_type: file.type || "application/octet-stream", size: file.size } });
+      const form = new FormData();
+      for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+      form.append("file", file);
+      // The storage answers without CORS headers locally; the list below tells if it landed.
+      await fetch(upload.url, { method: "POST", body: form, mode: "no-cors" });
+      await attachments();
+      const names = [...$("attachments").querySelectorAll("button")].map((b) => b.textContent);
+      if (names.includes(t("cases.download", { name: file.name }))) {
+        notice(t("cases.uploaded", { name: file.name }));
+        $("upload-form").reset();
+      } else {
+        error.textContent = t("cases.upload.failed");
+      }
+    } catch (e) {
+      const details = Array.isArray(e.details) ? ` (${e.details.join("; ")})` : "";
+      error.textContent = e.message + details;
+    }
+  });
+
+  $("rating-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      await api(`${path}/satisfaction`, { method: "POST", body: {
+        rating: Number($("rating").value), comment: $("rating-comment").value.trim() || null } });
+      await show();
+    } catch (e) {
+      error.textContent = e.message;
+    }
+  });
+
+  await show();
+});

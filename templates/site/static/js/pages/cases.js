@@ -1,0 +1,124 @@
+// Cases: the caller's (or the account's, or a staff queue's) cases, and a new-case form.
+import { api } from "../api.js";
+import { date, t, url } from "../i18n.js";
+import { notice, start } from "../shell.js";
+
+const $ = (id) => document.getElementById(id);
+
+// The custom fields of each category, as the desk declares them (portico.cases.catalog).
+const FIELDS = {
+  general: [],
+  billing: [{ name: "invoice_number", type: "string", required: true },
+            { name: "amount_disputed", type: "number" }],
+  technical: [{ name: "product", type: "choice", required: true,
+                options: ["portal", "integration", "mobile"] },
+              { name: "environment", type: "choice", options: ["production", "test"] },
+              { name: "blocking", type: "boolean" }],
+};
+
+function customFields() {
+  const box = $("custom-fields");
+  box.replaceChildren();
+  for (const f of FIELDS[$("category").value]) {
+    const id = `field-${f.name}`;
+    let input;
+    if (f.type === "choice") {
+      input = document.createElement("select");
+      if (!f.required) input.add(new Option("", ""));
+      for (const o of f.options) input.add(new Option(t(`choice.${o}`), o));
+    } else {
+      input = document.createElement("input");
+      input.type = f.type === "boolean" ? "checkbox" : f.type === "number" ? "number" : "text";
+    }
+    input.id = id;
+    input.dataset.field = f.name;
+    input.dataset.type = f.type;
+    input.required = Boolean(f.required);
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = t(`field.${f.name}`);
+    box.append(label, input);
+  }
+}
+
+function fieldValues() {
+  const values = {};
+  for (const input of $("custom-fields").querySelectorAll("[data-field]")) {
+    const type = input.dataset.type;
+    if (type === "boolean") values[input.dataset.field] = input.checked;
+    else if (input.value === "") continue;
+    else values[input.dataset.field] = type === "number" ? Number(input.value) : input.value;
+  }
+  return values;
+}
+
+start(async (me) => {
+  const staff = me.roles.includes("agent") || me.roles.includes("admin");
+  const scope = $("scope");
+  scope.add(new Option(t("cases.mine"), "mine"));
+  if (me.roles.includes("account_manager") || me.roles.includes("partner") || staff) {
+    scope.add(new Option(t("cases.account"), "account"));
+  }
+  if (staff) {
+    for (const q of (await api("/queues")).items) {
+      scope.add(new Option(`${t("cases.queue")}: ${t(`queue.${q}`)}`, `queue:${q}`));
+    }
+    scope.value = "queue:support";
+  }
+  let cursor = null;
+
+  async function load(more = false) {
+    $("cases-error").textContent = "";
+    const tbody = $("cases").tBodies[0];
+    if (!more) {
+      tbody.replaceChildren();
+      cursor = null;
+    }
+    const [kind, queue] = scope.value.split(":");
+    const base = kind === "queue" ? `/queues/${queue}/cases?status=open&` : `/cases?scope=${kind}&`;
+    try {
+      const page = await api(`${base}limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      for (const c of page.items) {
+        const row = tbody.insertRow();
+        const link = document.createElement("a");
+        link.href = `${url("/cases/view/")}?id=${encodeURIComponent(c.id)}`;
+        link.textContent = c.number;
+        row.insertCell().append(link);
+        row.insertCell().textContent = c.subject;
+        row.insertCell().textContent = t(`status.${c.status}`);
+        row.insertCell().textContent = t(`priority.${c.priority}`);
+        row.insertCell().textContent = date(c.updated_at);
+      }
+      if (!tbody.rows.length) {
+        const cell = tbody.insertRow().insertCell();
+        cell.colSpan = 5;
+        cell.textContent = t("cases.none");
+      }
+      cursor = page.next_cursor;
+      $("more").hidden = !cursor;
+    } catch (e) {
+      $("cases-error").textContent = e.message;
+    }
+  }
+
+  scope.addEventListener("change", () => load());
+  $("more").addEventListener("click", () => load(true));
+  $("category").addEventListener("change", customFields);
+  customFields();
+  $("case-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    $("cases-error").textContent = "";
+    try {
+      const created = await api("/cases", { method: "POST", body: {
+        subject: $("subject").value.trim(), description: $("description").value.trim(),
+        category: $("category").value, priority: $("priority").value, fields: fieldValues(),
+      } });
+      notice(t("cases.opened", { number: created.number }));
+      location.assign(`${url("/cases/view/")}?id=${encodeURIComponent(created.id)}`);
+    } catch (e) {
+      const details = Array.isArray(e.details) ? ` (${e.details.map((d) => d.loc ? d.loc.at(-1) : d).join(", ")})` : "";
+      $("cases-error").textContent = e.message + details;
+    }
+  });
+  await load();
+});

@@ -1,0 +1,89 @@
+"""The case pages in a real browser: a customer opens a case, comments, attaches a file and
+reads the agent's reply; the agent works it from the staff console."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from infra.local import LocalCloud
+from tests.conftest import Portal
+from tests.e2e.conftest import axe_violations, sign_in
+
+
+def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Browser,
+                                        cloud: LocalCloud, tmp_path: Path) -> None:
+    sign_in(page, "contact@northwind.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    form = page.locator("#case-form")
+    form.get_by_label("Subject").fill("Scanner shows error 42")
+    form.get_by_label("Category").select_option("technical")
+    form.get_by_label("Product").select_option("portal")
+    form.get_by_label("Description").fill("Since this morning every scan fails.")
+    form.get_by_role("button", name="Open the case").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Scanner shows error 42")
+    expect(page.locator("#case-aim")).to_contain_text("We aim to answer by")
+    case_id = page.url.split("id=")[1]
+
+    page.get_by_label("Your message").fill("It happens on every scanner.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#thread")).to_contain_text("It happens on every scanner.")
+
+    note = tmp_path / "scan-log.txt"
+    note.write_text("error 42 at 09:14\n")
+    page.get_by_label("Add a file").set_input_files(str(note))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_have_text("scan-log.txt is attached.")
+    expect(page.get_by_role("button", name="Download scan-log.txt")).to_be_visible()
+
+    # The agent answers from the staff console; an internal note stays with staff.
+    staff = browser.new_context(base_url=cloud.url)
+    agent = staff.new_page()
+    sign_in(agent, "agent@portico.example")
+    expect(agent.locator("#user-name")).to_be_visible()
+    agent.goto(f"/cases/view/?id={case_id}")
+    expect(agent.locator("#thread")).to_contain_text("It happens on every scanner.")
+    agent.get_by_label("Your message").fill("Known issue, fix is rolling out.")
+    agent.get_by_role("button", name="Send").click()
+    expect(agent.locator("#thread")).to_contain_text("Known issue")
+    agent.get_by_label("Your message").fill("Customer has the old firmware.")
+    agent.get_by_label("Internal note (staff only)").check()
+    agent.get_by_role("button", name="Send").click()
+    expect(agent.locator("#thread .internal")).to_contain_text("old firmware")
+    agent.get_by_role("button", name="Mark as Waiting for you").click()
+    expect(agent.locator("#case-status")).to_have_text("Waiting for you")
+    staff.close()
+
+    page.reload()
+    expect(page.locator("#thread")).to_contain_text("Known issue, fix is rolling out.")
+    expect(page.locator("#thread")).not_to_contain_text("old firmware")
+    expect(page.locator("#case-status")).to_have_text("Waiting for you")
+    page.get_by_label("Your message").fill("Thanks, updating now.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#case-status")).to_have_text("In progress")
+    assert axe_violations(page) == []
+
+
+def test_staff_console_lists_a_queue(page: Page, portal: Portal) -> None:
+    sign_in(page, "agent@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    expect(page.get_by_label("Show")).to_have_value("queue:support")
+    page.get_by_label("Show").select_option("queue:premium")
+    expect(page.locator("#cases tbody tr").first).to_contain_text(re.compile(r"CS-\d{6}"))
+    assert axe_violations(page) == []
+
+
+def test_customer_cannot_open_another_accounts_case(page: Page, portal: Portal) -> None:
+    theirs = portal.request("POST", "/cases", as_user="contact@contoso.example", json={
+        "subject": "Contoso only", "description": "x", "category": "general"}).json()
+    sign_in(page, "contact@northwind.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto(f"/cases/view/?id={theirs['id']}")
+    expect(page.get_by_role("alert")).to_have_text("No such case.")
+    expect(page.locator("#case")).to_be_hidden()
