@@ -292,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         cloud.start()
         info = cloud.info()
         args.state.parent.mkdir(parents=True, exist_ok=True)
-        args.state.write_text(json.dumps(info, indent=2) + "\n")
+        # Whole or not at all: scripts wait for this file to appear.
+        partial = args.state.with_suffix(".partial")
+        partial.write_text(json.dumps(info, indent=2) + "\n")
+        partial.replace(args.state)
         print(banner(info, args.state), flush=True)
         while True:
             time.sleep(3600)

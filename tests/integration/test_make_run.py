@@ -31,7 +31,6 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
             assert proc.poll() is None, f"make run exited: {proc.communicate()[0]}"
             assert time.monotonic() < deadline, "make run was not ready in time"
             time.sleep(0.1)
-        time.sleep(0.2)  # the state file is written whole before the banner; let it land
         info = json.loads(state.read_text())
         assert set(info) >= {"url", "api_url", "aws_endpoint", "region", "user_pool_id",
                              "client_id", "table", "bus", "buckets", "users"}

@@ -80,3 +80,13 @@ def test_envelope_sample_is_a_valid_event() -> None:
 def test_event_type_must_be_pascal_case() -> None:
     with pytest.raises(ValueError, match="type"):
         Event(type="case_created", actor=Actor(type="system"), account_id=None, data={})
+
+
+@pytest.mark.parametrize("sample", sorted(p.stem for p in (ROOT / "events" / "cases").glob(
+    "*.json")))
+def test_case_event_samples_are_valid_envelopes(sample: str) -> None:
+    envelope = sample_event(f"cases/{sample}")
+    event = Event.model_validate(envelope)
+    assert event.type.startswith("Case")
+    if event.type == "CaseCommented" and event.data["internal"]:
+        assert "body" not in event.data
