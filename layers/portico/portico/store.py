@@ -193,12 +193,11 @@ def batch_get(keys: Sequence[Mapping[str, str]]) -> list[Item]:
 def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
                limit: int = 25, cursor: str | None = None, newest_first: bool = False,
                where: str | None = None, where_names: Mapping[str, str] | None = None,
-               where_values: Mapping[str, Any] | None = None,
-               count: list[dict[str, Any]] | None = None) -> tuple[list[Item], str | None]:
+               where_values: Mapping[str, Any] | None = None) -> tuple[list[Item], str | None]:
     """One page of a partition, and the opaque cursor of the next (None at the end).
 
     `where` filters the page after it is read (a page may then hold fewer than `limit`
-    items; the cursor still moves on). `count`, if given, collects the consumed capacity."""
+    items; the cursor still moves on)."""
     pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
     args: dict[str, Any] = {
         "TableName": settings().table_name,
@@ -216,8 +215,6 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
         args["FilterExpression"] = where
         args["ExpressionAttributeNames"].update(where_names or {})
         args["ExpressionAttributeValues"].update(serialize(where_values or {}))
-    if count is not None:
-        args["ReturnConsumedCapacity"] = "TOTAL"
     if cursor:
         start = decode_cursor(cursor)
         if start.get(pk_attr) != pk:
@@ -225,8 +222,6 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
         args["ExclusiveStartKey"] = serialize(start)
     with aws_errors():
         resp = aws.dynamodb().query(**args)
-    if count is not None:
-        count.append(dict(resp.get("ConsumedCapacity") or {}))
     items = [deserialize(i) for i in resp.get("Items", [])]
     last = resp.get("LastEvaluatedKey")
     return items, encode_cursor(deserialize(last)) if last else None

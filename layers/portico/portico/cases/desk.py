@@ -9,7 +9,7 @@ onto the bus.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from portico import access, audit, keys, outbox, store
@@ -121,8 +121,7 @@ def _filters(status: str | None, q: str | None) -> tuple[str | None, dict[str, s
 
 
 def list_cases(p: Principal, *, scope: str, account_id: str | None, status: str | None,
-               q: str | None, cursor: str | None, limit: int,
-               count: list[dict[str, Any]] | None = None) -> models.CasePage:
+               q: str | None, cursor: str | None, limit: int) -> models.CasePage:
     where, names, values = _filters(status, q)
     if scope == "mine":
         pk, index = keys.cases_of_requester(p.account_id, p.contact_id)["gsi1pk"], "gsi1"
@@ -132,7 +131,7 @@ def list_cases(p: Principal, *, scope: str, account_id: str | None, status: str 
         pk, index = keys.cases_of_account(target)["gsi2pk"], "gsi2"
     items, nxt = store.query_page(pk, index=index, limit=limit, cursor=cursor,
                                   newest_first=True, where=where, where_names=names,
-                                  where_values=values, count=count)
+                                  where_values=values)
     return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
 
 
@@ -450,6 +449,3 @@ def rate(p: Principal, case_id: str, satisfaction: models.Satisfaction) -> model
         raise Conflict("This case is already rated.") from None
     return _out(p, {**case, "satisfaction": rating, "updated_at": now})
 
-
-def due_in(case: dict[str, Any]) -> timedelta:
-    return _parse(case["resolution_due"]) - _now()
