@@ -67,9 +67,15 @@ def page(browser: Browser, cloud: LocalCloud) -> Iterator[Page]:
     assert problems.items == [], problems.items
 
 
+def ready(page: Page) -> None:
+    """Wait until the page's script has wired its forms (a person is slower than this)."""
+    page.wait_for_selector("body[data-ready=true]", state="attached")
+
+
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD, path: str = "/signin/"
             ) -> None:
     page.goto(path)
+    ready(page)
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()

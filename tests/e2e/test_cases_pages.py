@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from infra.local import LocalCloud
 from tests.conftest import Portal
-from tests.e2e.conftest import axe_violations, sign_in
+from tests.e2e.conftest import axe_violations, ready, sign_in
 
 
 def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Browser,
@@ -19,6 +19,7 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     expect(page.locator("#user-name")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
     expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    ready(page)
     form = page.locator("#case-form")
     form.get_by_label("Subject").fill("Scanner shows error 42")
     form.get_by_label("Category").select_option("technical")
@@ -28,6 +29,7 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Scanner shows error 42")
     expect(page.locator("#case-aim")).to_contain_text("We aim to answer by")
+    ready(page)
     case_id = page.url.split("id=")[1]
 
     page.get_by_label("Your message").fill("It happens on every scanner.")
@@ -47,6 +49,7 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     sign_in(agent, "agent@portico.example")
     expect(agent.locator("#user-name")).to_be_visible()
     agent.goto(f"/cases/view/?id={case_id}")
+    ready(agent)
     expect(agent.locator("#thread")).to_contain_text("It happens on every scanner.")
     agent.get_by_label("Your message").fill("Known issue, fix is rolling out.")
     agent.get_by_role("button", name="Send").click()
@@ -60,6 +63,7 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     staff.close()
 
     page.reload()
+    ready(page)
     expect(page.locator("#thread")).to_contain_text("Known issue, fix is rolling out.")
     expect(page.locator("#thread")).not_to_contain_text("old firmware")
     expect(page.locator("#case-status")).to_have_text("Waiting for you")

@@ -16,7 +16,7 @@ from portico import outbox
 from portico.events import SYSTEM, Event
 from portico.identity import directory
 from tests.conftest import Portal
-from tests.e2e.conftest import axe_violations, shot, sign_in
+from tests.e2e.conftest import axe_violations, ready, shot, sign_in
 
 NEW_PASSWORD = "Fresh-Pass-2026!"
 MENU = {"dashboard": "Dashboard", "cases": "Cases", "kb": "Knowledge base",
@@ -70,6 +70,7 @@ def test_disabled_login_is_told_plainly(page: Page, portal: Portal, cloud: Local
 def test_protected_page_sends_to_sign_in_and_back(page: Page) -> None:
     page.goto("/profile/")
     expect(page).to_have_url(re.compile(r"/signin/\?next=%2Fprofile%2F"))
+    ready(page)
     page.get_by_label("E-mail").fill("contact@northwind.example")
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -103,6 +104,7 @@ def test_invitation_acceptance_end_to_end(page: Page, portal: Portal) -> None:
                        json={"email": email, "roles": ["billing"]})
     link = r.json()["link"]
     page.goto(link)
+    ready(page)
     expect(page.get_by_text("You are invited to Northwind Traders as Billing.")).to_be_visible()
     expect(page.get_by_label("Your e-mail")).to_have_value(email)
     page.get_by_label("Your name").fill("Ina Invited")
@@ -120,6 +122,7 @@ def test_profile_edit(page: Page, portal: Portal) -> None:
     email = _join(portal, "acc-northwind", "manager@northwind.example")
     sign_in(page, email, NEW_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Profile").click()
+    ready(page)
     page.get_by_label("Name", exact=True).fill("Eve Edited")
     page.get_by_label("Phone").fill("+358 40 111 2222")
     page.get_by_role("checkbox", name="Invoices E-mail").uncheck()
@@ -139,6 +142,7 @@ def test_manager_invites_a_colleague_who_then_signs_in(page: Page, browser: Brow
                                                        cloud: LocalCloud) -> None:
     sign_in(page, "manager@northwind.example")
     page.get_by_role("link", name="Account").click()
+    ready(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Account: Northwind Traders")
     expect(page.get_by_role("row", name=re.compile("Ned Northwind"))).to_be_visible()
     colleague = f"colleague-{uuid.uuid4().hex[:8]}@northwind.example"
@@ -156,6 +160,7 @@ def test_manager_invites_a_colleague_who_then_signs_in(page: Page, browser: Brow
     other = browser.new_context(base_url=cloud.url)
     colleague_page = other.new_page()
     colleague_page.goto(href)
+    ready(colleague_page)
     colleague_page.get_by_label("Your name").fill("Col League")
     colleague_page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     colleague_page.get_by_label("New password again").fill(NEW_PASSWORD)
@@ -177,6 +182,7 @@ def test_manager_disables_a_colleague(page: Page, portal: Portal) -> None:
     sign_in(page, "manager@northwind.example")
     expect(page.locator("#user-name")).to_be_visible()
     page.goto("/account/")
+    ready(page)
     row = page.locator("#people").get_by_role("row", name=re.compile(email))
     row.get_by_role("checkbox", name=re.compile("Active")).uncheck()
     row.get_by_role("button", name=re.compile("Save")).click()
@@ -208,6 +214,8 @@ def test_profile_language_applies_at_sign_in(page: Page) -> None:
 def test_dashboard_widgets_hide_and_reorder_and_stay(page: Page, portal: Portal) -> None:
     email = _join(portal, "acc-northwind", "manager@northwind.example")
     sign_in(page, email, NEW_PASSWORD)
+    expect(page.locator("#user-name")).to_be_visible()
+    ready(page)
     widgets = page.locator("#widgets h2")
     expect(widgets.first).to_be_visible()
     first = widgets.all_inner_texts()
@@ -225,6 +233,7 @@ def test_dashboard_widgets_hide_and_reorder_and_stay(page: Page, portal: Portal)
 
 def test_keyboard_only_sign_in(page: Page) -> None:
     page.goto("/signin/")
+    ready(page)
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     page.get_by_label("E-mail").focus()
@@ -239,8 +248,10 @@ def test_forgot_password(page: Page, portal: Portal, cloud: LocalCloud) -> None:
     email = _join(portal, "acc-northwind", "manager@northwind.example")
     page.goto("/signin/")
     page.get_by_role("link", name="Forgot your password?").click()
+    ready(page)
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_role("button", name="Send the code").click()
+    expect(page.get_by_label("Code from the e-mail")).to_be_visible()
     pool = cognitoidp_backends[ACCOUNT_ID][cloud.region].user_pools[cloud.resource("UserPool")]
     page.get_by_label("Code from the e-mail").fill("moto-confirmation-code:000000")
     page.get_by_label("New password", exact=True).fill("Reset-Pass-2026!")

@@ -73,6 +73,7 @@ export async function start(init) {
   if (body.dataset.auth === "public") {
     languageSwitch(null);
     await init(null);
+    body.dataset.ready = "true";
     return;
   }
   if (!signedIn()) {
@@ -113,4 +114,6 @@ export async function start(init) {
   }
   $("page").hidden = false;
   await init(me);
+  // The page's forms now answer; until then a submit would only reload the page.
+  body.dataset.ready = "true";
 }
