@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -144,8 +145,12 @@ class LocalCloud:
         return self
 
     def stop(self) -> None:
+        # All event sources stop polling at once; each may finish the invocation in hand.
         for w in self.workers:
-            w.stop()
+            w.signal_stop()
+        deadline = time.monotonic() + 10
+        for w in self.workers:
+            w.stop(timeout=max(0.1, deadline - time.monotonic()))
         if self._gateway is not None:
             self._gateway.stop()
         if self._moto is not None:
@@ -302,6 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # Whatever a stuck thread does, the process ends: a daemon timer has the last word.
+        def forced() -> None:
+            print("Portico stopped (a worker was still busy after 20 s).", flush=True)
+            os._exit(0)
+
+        last_word = threading.Timer(20, forced)
+        last_word.daemon = True
+        last_word.start()
         cloud.stop()
         print("Portico stopped.", flush=True)
     return 0

@@ -60,7 +60,7 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         assert me.json()["roles"] == ["account_manager"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        output = proc.communicate(timeout=30)[0]
+        output = proc.communicate(timeout=60)[0]
     assert "Portico is running at" in output
     assert "manager@northwind.example" in output
     assert "Portico stopped." in output
