@@ -127,7 +127,7 @@ class Gateway:
     def __init__(self, routes: Iterable[Route], functions: Mapping[str, Function],
                  authorizer: JwtAuthorizer | None, *, site_dir: Path,
                  config: Callable[[], dict[str, Any]], account_id: str, api_id: str = "local",
-                 cors_origins: Iterable[str] = (),
+                 cors: Mapping[str, Any] | None = None,
                  site_headers: Mapping[str, str] | None = None) -> None:
         self.routes = sorted((_compile(r) for r in routes), key=lambda c: c.specificity)
         self.functions = functions
@@ -136,7 +136,9 @@ class Gateway:
         self.config = config
         self.account_id = account_id
         self.api_id = api_id
-        self.cors_origins = set(cors_origins)
+        # The HttpApi's CorsConfiguration from template.yaml (origins resolved for here).
+        self.cors = dict(cors or {})
+        self.cors_origins = set(self.cors.get("AllowOrigins", ()))
         self.site_headers = dict(site_headers or {})
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -280,10 +282,12 @@ class Gateway:
         response = Response(status=204)
         self._cors(request, response)
         if "Access-Control-Allow-Origin" in response.headers:
-            response.headers["Access-Control-Allow-Methods"] = "GET,POST,PATCH,PUT,DELETE"
-            response.headers["Access-Control-Allow-Headers"] = (
-                "authorization,content-type,x-portico-account")
-            response.headers["Access-Control-Max-Age"] = "600"
+            response.headers["Access-Control-Allow-Methods"] = ",".join(
+                self.cors.get("AllowMethods", ()))
+            response.headers["Access-Control-Allow-Headers"] = ",".join(
+                self.cors.get("AllowHeaders", ()))
+            if "MaxAge" in self.cors:
+                response.headers["Access-Control-Max-Age"] = str(self.cors["MaxAge"])
         return response
 
     # -- the site -------------------------------------------------------------------------

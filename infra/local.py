@@ -128,7 +128,7 @@ class LocalCloud:
                                        + "/.well-known/jwks.json")
         self._gateway = Gateway(t.routes(), self.functions, authorizer,
                                 site_dir=self.site_dir, config=self.site_config,
-                                account_id=ACCOUNT_ID, cors_origins=[self.url],
+                                account_id=ACCOUNT_ID, cors=self.cors(),
                                 site_headers=self.site_headers())
         self._gateway.start(self.host, self.port)
 
@@ -197,6 +197,14 @@ class LocalCloud:
                     raise ValueError(f"{fn.logical_id}.{name}: the local cloud does not run "
                                      f"{kind} events")
         return workers
+
+    def cors(self) -> dict[str, Any]:
+        """The HTTP API's CORS configuration; the site's origin here is plain http."""
+        if not self.template.of_type("AWS::Serverless::HttpApi"):
+            return {}
+        _, props = self.template.http_api()
+        config: dict[str, Any] = self.template.resolve(props.get("CorsConfiguration") or {})
+        return {**config, "AllowOrigins": [*config.get("AllowOrigins", []), self.url]}
 
     def site_headers(self) -> dict[str, str]:
         """The CloudFront response headers policy of the template, for the local site; the

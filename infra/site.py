@@ -15,6 +15,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from portico.cases import catalog
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "templates" / "site"
 OUTPUT = ROOT / "build" / "site"
@@ -27,6 +29,13 @@ SECTION_PATHS = {
     "profile": "/profile/",
 }
 NOTIFICATION_KINDS = ("cases", "invoices", "bookings", "announcements", "account")
+# The case desk's categories, their fields and the priorities, for the new-case form.
+CASE_DESK: dict[str, Any] = {
+    "case_priorities": catalog.PRIORITIES,
+    "case_categories": {c.id: [{"name": f.name, "type": f.type, "required": f.required,
+                                "options": list(f.options)} for f in c.fields]
+                        for c in catalog.CATEGORIES.values()},
+}
 
 
 def catalogue(source: Path, lang: str) -> dict[str, str]:
@@ -34,10 +43,18 @@ def catalogue(source: Path, lang: str) -> dict[str, str]:
     return messages
 
 
-def pages(source: Path) -> list[Path]:
-    return sorted(p.relative_to(source) for p in source.rglob("*.html")
-                  if not any(part.startswith("_") for part in p.relative_to(source).parts)
-                  and p.relative_to(source).parts[0] != "static")
+def pages(source: Path) -> list[tuple[str, Path, dict[str, Any]]]:
+    """(template, page, extra context): every page in the source, and a "coming soon" page
+    for each section that has none of its own yet."""
+    found = sorted(p.relative_to(source) for p in source.rglob("*.html")
+                   if not any(part.startswith("_") for part in p.relative_to(source).parts)
+                   and p.relative_to(source).parts[0] != "static")
+    out: list[tuple[str, Path, dict[str, Any]]] = [(p.as_posix(), p, {}) for p in found]
+    for section, path in SECTION_PATHS.items():
+        page = Path(path.strip("/")) / "index.html"
+        if page not in found:
+            out.append(("_coming.html", page, {"section": section}))
+    return out
 
 
 def build(source: Path = SOURCE, output: Path = OUTPUT) -> Path:
@@ -58,19 +75,18 @@ def build(source: Path = SOURCE, output: Path = OUTPUT) -> Path:
             text = _messages[key]  # a missing key fails the build
             return text.format(**values) if values else text
 
-        for rel in pages(source):
+        for template, rel, extra in pages(source):
             path = "/" + rel.as_posix().removesuffix("index.html")
             context = {
                 "lang": lang, "alt_lang": other, "t": t, "messages": messages,
                 "url": lambda p, _lang=lang: PREFIX[_lang] + p,
                 "alt_url": PREFIX[other] + path,
                 "sections": list(SECTION_PATHS), "section_paths": SECTION_PATHS,
-                "notification_kinds": NOTIFICATION_KINDS,
+                "notification_kinds": NOTIFICATION_KINDS, **CASE_DESK, **extra,
             }
             target = output / PREFIX[lang].lstrip("/") / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(env.get_template(rel.as_posix()).render(**context),
-                              encoding="utf-8")
+            target.write_text(env.get_template(template).render(**context), encoding="utf-8")
     shutil.copytree(source / "static", output / "static")
     return output
 

@@ -7,7 +7,6 @@ description of the stack.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -272,8 +271,3 @@ class Template:
             audience=[str(a) for a in self.resolve(jwt["audience"])],
             identity_source=str(spec.get("IdentitySource", "$request.header.Authorization")),
         )
-
-    def event_pattern(self, value: Any) -> dict[str, Any]:
-        pattern = self.resolve(value)
-        parsed: dict[str, Any] = json.loads(pattern) if isinstance(pattern, str) else pattern
-        return parsed

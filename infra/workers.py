@@ -171,7 +171,6 @@ class StreamSource(Worker):
         self._last_read: dict[str, str] = {}
         self._pending: list[dict[str, Any]] = []
         self._attempts = 0
-        self.discarded = 0
 
     def _read(self, shard_id: str, after: str | None) -> list[dict[str, Any]]:
         position = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
@@ -238,7 +237,6 @@ class StreamSource(Worker):
         return len(batch)
 
     def _give_up(self, records: list[dict[str, Any]]) -> None:
-        self.discarded += len(records)
         log.error("%s: %d records given up after %d retries", self.name, len(records),
                   self.max_retries)
         if not self.on_failure:

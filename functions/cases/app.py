@@ -20,8 +20,6 @@ tracer = Tracer()
 metrics = Metrics()
 app = http.api()
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 StatusFilter = Literal["open", "new", "in_progress", "waiting_on_customer", "resolved",
                        "closed"]
 
@@ -49,7 +47,7 @@ def list_cases(scope: Annotated[Literal["mine", "account"], Query()] = "mine",
                account: Annotated[str | None, Query(max_length=64)] = None,
                status: Annotated[StatusFilter | None, Query()] = None,
                q: Annotated[str | None, Query(max_length=100)] = None,
-               cursor: Cursor = None, limit: Limit = 25) -> models.CasePage:
+               cursor: http.Cursor = None, limit: http.Limit = 25) -> models.CasePage:
     return desk.list_cases(http.principal(app), scope=scope, account_id=account,
                            status=status, q=q, cursor=cursor, limit=limit)
 
@@ -65,7 +63,7 @@ def patch_case(case_id: str, patch: models.CasePatch) -> models.Case:
 
 
 @app.get("/cases/<case_id>/comments")
-def list_comments(case_id: str, cursor: Cursor = None, limit: Limit = 50
+def list_comments(case_id: str, cursor: http.Cursor = None, limit: http.Limit = 50
                   ) -> models.CommentPage:
     return desk.comments(http.principal(app), case_id, cursor=cursor, limit=limit)
 
@@ -81,7 +79,7 @@ def add_attachment(case_id: str, new: models.NewAttachment) -> Response[str]:
 
 
 @app.get("/cases/<case_id>/attachments")
-def list_attachments(case_id: str, cursor: Cursor = None, limit: Limit = 25
+def list_attachments(case_id: str, cursor: http.Cursor = None, limit: http.Limit = 25
                      ) -> models.AttachmentPage:
     return attachments.list_for(http.principal(app), case_id, cursor=cursor, limit=limit)
 
@@ -103,7 +101,7 @@ def list_queues() -> QueueList:
 
 @app.get("/queues/<queue>/cases")
 def queue_cases(queue: str, status: Annotated[StatusFilter | None, Query()] = "open",
-                cursor: Cursor = None, limit: Limit = 25) -> models.CasePage:
+                cursor: http.Cursor = None, limit: http.Limit = 25) -> models.CasePage:
     return desk.queue_cases(http.principal(app), queue, status=status, cursor=cursor,
                             limit=limit)
 

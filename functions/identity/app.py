@@ -20,8 +20,6 @@ tracer = Tracer()
 metrics = Metrics()
 app = http.api()
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
 
 
 class Health(BaseModel):
@@ -55,7 +53,7 @@ def get_account(account_id: str) -> models.Account:
 
 
 @app.get("/accounts/<account_id>/contacts")
-def list_contacts(account_id: str, cursor: Cursor = None, limit: Limit = 25
+def list_contacts(account_id: str, cursor: http.Cursor = None, limit: http.Limit = 25
                   ) -> models.ContactPage:
     return directory.list_contacts(http.principal(app), account_id, cursor=cursor, limit=limit)
 
@@ -67,7 +65,7 @@ def patch_contact(account_id: str, contact_id: str, patch: models.ContactPatch
 
 
 @app.get("/accounts/<account_id>/invitations")
-def list_invitations(account_id: str, cursor: Cursor = None, limit: Limit = 25
+def list_invitations(account_id: str, cursor: http.Cursor = None, limit: http.Limit = 25
                      ) -> models.InvitationPage:
     return invitations.list_for(http.principal(app), account_id, cursor=cursor, limit=limit)
 
@@ -103,7 +101,7 @@ def accept_invitation(token: str, acceptance: models.Acceptance) -> models.Accep
 def get_audit(entity: Annotated[str | None, Query(max_length=40)] = None,
               id: Annotated[str | None, Query(max_length=200)] = None,
               account: Annotated[str | None, Query(max_length=64)] = None,
-              cursor: Cursor = None, limit: Limit = 25) -> AuditPage:
+              cursor: http.Cursor = None, limit: http.Limit = 25) -> AuditPage:
     p = http.principal(app)
     if entity or id:
         items, nxt = audit.for_record(p, entity or "", id or "", cursor=cursor, limit=limit)

@@ -141,3 +141,18 @@ def test_unknown_route_is_404(portal: Portal) -> None:
     assert r.status_code == 404
     assert r.json() == {"message": "Not Found"}
     assert portal.request("DELETE", "/health").status_code == 404
+
+
+def test_preflight_answers_the_templates_cors_configuration(portal: Portal,
+                                                             cloud: LocalCloud) -> None:
+    _, props = cloud.template.http_api()
+    cors = props["CorsConfiguration"]
+    r = portal.http.options(cloud.api_url + "/me", timeout=5, headers={
+        "Origin": cloud.url, "Access-Control-Request-Method": "PATCH"})
+    assert r.status_code == 204
+    assert r.headers["Access-Control-Allow-Origin"] == cloud.url
+    assert r.headers["Access-Control-Allow-Methods"].split(",") == cors["AllowMethods"]
+    assert r.headers["Access-Control-Allow-Headers"].split(",") == cors["AllowHeaders"]
+    stranger = portal.http.options(cloud.api_url + "/me", timeout=5, headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "PATCH"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers

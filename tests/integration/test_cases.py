@@ -394,3 +394,58 @@ def test_demo_data_has_every_status(portal: Portal) -> None:
             if not cursor:
                 break
     assert statuses == set(catalog.STATUSES)
+
+
+@pytest.mark.parametrize("body", [
+    {"version": 0, "status": "closed"}, {"status": "closed"},
+    {"version": 1, "status": "done"}, {"version": 1, "priority": "whenever"},
+    {"version": 1, "subject": "Renamed"}, {"version": 1, "cc": "everyone"},
+])
+def test_bad_case_change_is_422_and_changes_nothing(portal: Portal, body: dict[str, Any]
+                                                     ) -> None:
+    case = open_case(portal)
+    before = portal.get(f"/cases/{case['id']}", as_user=AGENT).json()
+    r = portal.request("PATCH", f"/cases/{case['id']}", as_user=AGENT, json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "invalid_request"
+    assert portal.get(f"/cases/{case['id']}", as_user=AGENT).json() == before
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"body": ""}, {"body": "x" * 20001}, {"body": "hi", "author_id": "someone"},
+    {"body": "hi", "internal": "maybe"},
+])
+def test_bad_comment_is_422_and_adds_nothing(portal: Portal, body: dict[str, Any]) -> None:
+    case = open_case(portal)
+    path = f"/cases/{case['id']}/comments"
+    r = portal.request("POST", path, as_user=CONTACT, json=body)
+    assert r.status_code == 422, r.text
+    assert portal.get(path, as_user=AGENT).json()["items"] == []
+
+
+@pytest.mark.parametrize("body", [{"rating": 0}, {"rating": 6}, {"rating": "five"}, {},
+                                  {"rating": 5, "rated_by": "x"}])
+def test_bad_rating_is_422_and_rates_nothing(portal: Portal, body: dict[str, Any]) -> None:
+    case = open_case(portal)
+    patch(portal, case, status="resolved")
+    r = portal.request("POST", f"/cases/{case['id']}/satisfaction", as_user=CONTACT, json=body)
+    assert r.status_code == 422, r.text
+    assert portal.get(f"/cases/{case['id']}", as_user=CONTACT).json()["satisfaction"] is None
+
+
+@pytest.mark.parametrize("query", ["scope=everything", "status=bogus", "limit=0", "limit=101"])
+def test_bad_list_query_is_422(portal: Portal, query: str) -> None:
+    assert portal.get(f"/cases?{query}", as_user=CONTACT).status_code == 422
+    assert portal.get(f"/queues/support/cases?{query}".replace("scope=everything", "status=x"),
+                      as_user=AGENT).status_code == 422
+
+
+def test_unknown_queue_is_404(portal: Portal) -> None:
+    assert portal.get("/queues/gardening/cases", as_user=AGENT).status_code == 404
+
+
+def test_malformed_case_json_is_a_clear_error(portal: Portal) -> None:
+    r = portal.request("POST", "/cases", as_user=CONTACT, data="{not json",
+                       headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422)
+    assert "error" in r.json()

@@ -523,3 +523,14 @@ def test_account_tells_what_the_caller_may_do(portal: Portal) -> None:
     contact_view = portal.get(f"/accounts/{NW}", as_user=CONTACT).json()["can"]
     assert contact_view["manage_people"] is False
     assert contact_view["invite"] is False
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=500", "entity=" + "x" * 41])
+def test_bad_audit_query_is_422(portal: Portal, query: str) -> None:
+    assert portal.get(f"/audit?{query}", as_user=ADMIN).status_code == 422
+
+
+def test_audit_record_query_needs_both_entity_and_id(portal: Portal) -> None:
+    r = portal.get("/audit?entity=account", as_user=ADMIN)
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "bad_request"

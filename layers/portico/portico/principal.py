@@ -52,19 +52,15 @@ class _Cache:
     def __init__(self) -> None:
         self._items: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, key: str, load: Any, ttl: float) -> Any:
         now = time.monotonic()
         with self._lock:
             found = self._items.get(key)
             if found and found[0] > now:
-                self.hits += 1
                 return found[1]
         value = load()
         with self._lock:
-            self.misses += 1
             self._items[key] = (now + ttl, value)
         return value
 

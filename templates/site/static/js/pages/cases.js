@@ -5,16 +5,8 @@ import { notice, start } from "../shell.js";
 
 const $ = (id) => document.getElementById(id);
 
-// The custom fields of each category, as the desk declares them (portico.cases.catalog).
-const FIELDS = {
-  general: [],
-  billing: [{ name: "invoice_number", type: "string", required: true },
-            { name: "amount_disputed", type: "number" }],
-  technical: [{ name: "product", type: "choice", required: true,
-                options: ["portal", "integration", "mobile"] },
-              { name: "environment", type: "choice", options: ["production", "test"] },
-              { name: "blocking", type: "boolean" }],
-};
+// The custom fields of each category, rendered into the page from portico.cases.catalog.
+const FIELDS = JSON.parse(document.getElementById("case-categories").textContent);
 
 function customFields() {
   const box = $("custom-fields");

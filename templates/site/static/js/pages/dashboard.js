@@ -30,6 +30,13 @@ start(async (me) => {
     }
   }
 
+  async function setHidden(widget, hidden) {
+    widget.hidden = hidden;
+    render();
+    $("customize").focus();
+    await save();
+  }
+
   function render(focus) {
     const list = $("widgets");
     list.replaceChildren();
@@ -60,12 +67,7 @@ start(async (me) => {
           await save();
         });
       }
-      hide.addEventListener("click", async () => {
-        w.hidden = true;
-        render();
-        $("customize").focus();
-        await save();
-      });
+      hide.addEventListener("click", () => setHidden(w, true));
       list.append(item);
     });
     const hiddenList = $("hidden-list");
@@ -75,12 +77,7 @@ start(async (me) => {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = t("dashboard.show", { widget: t(`widget.${w.id}`) });
-      button.addEventListener("click", async () => {
-        w.hidden = false;
-        render();
-        $("customize").focus();
-        await save();
-      });
+      button.addEventListener("click", () => setHidden(w, false));
       li.append(button);
       hiddenList.append(li);
     }
