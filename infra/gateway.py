@@ -47,16 +47,30 @@ class JwtAuthorizer:
     """API Gateway's JWT authorizer: signature (RS256, key from the pool's JWKS), expiry,
     issuer, and `aud` or `client_id` among the audiences."""
 
-    def __init__(self, config: Authorizer, jwks_url: str) -> None:
+    # An unknown kid refetches the JWKS (the pool may have rotated its keys), but at most
+    # this often, as AWS's verifiers do: tokens with made-up kids must not make every request
+    # a call to Cognito.
+    refetch_seconds = 10.0
+
+    def __init__(self, config: Authorizer, jwks_url: str, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 http_get: Callable[..., Any] = requests.get) -> None:
         self.config = config
         self.jwks_url = jwks_url
+        self.clock = clock
+        self.http_get = http_get
         self._keys: dict[str, Any] = {}
+        self._fetched_at: float | None = None
         self._lock = threading.Lock()
 
     def _key(self, kid: str) -> Any:
         with self._lock:
-            if kid not in self._keys:
-                jwks = requests.get(self.jwks_url, timeout=5).json()
+            if kid not in self._keys and (
+                    self._fetched_at is None
+                    or self.clock() - self._fetched_at >= self.refetch_seconds):
+                # Counted before the call, so a failing JWKS endpoint is not hammered either.
+                self._fetched_at = self.clock()
+                jwks = self.http_get(self.jwks_url, timeout=5).json()
                 self._keys = {k["kid"]: jwt.PyJWK(k).key for k in jwks.get("keys", [])}
             if kid not in self._keys:
                 raise Unauthorized("signing key not found")

@@ -1,14 +1,22 @@
-"""Route matching and event shape of the local gateway, without a server."""
+"""Route matching, event shape and key fetching of the local gateway, without a server."""
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
+from typing import Any
 
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from infra.gateway import Gateway
-from infra.template import Route
+from infra.gateway import Gateway, JwtAuthorizer, Unauthorized
+from infra.template import Authorizer, Route
 
 
 def gateway(*routes: Route) -> Gateway:
@@ -66,3 +74,94 @@ def test_binary_body_is_base64() -> None:
     assert event["isBase64Encoded"] is True
     assert event["body"] == "AAE="
     assert "authorizer" not in event["requestContext"]
+
+
+class FakeJwks:
+    """Stands in for `requests.get` of the pool's JWKS URL; counts the calls."""
+
+    def __init__(self, *kids: str) -> None:
+        self.keys = {kid: rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                     for kid in kids}
+        self.calls = 0
+
+    def __call__(self, url: str, timeout: float) -> FakeJwks:
+        assert url == JWKS_URL
+        self.calls += 1
+        return self
+
+    def json(self) -> dict[str, Any]:
+        return {"keys": [{**json.loads(RSAAlgorithm.to_jwk(k.public_key())), "kid": kid,
+                          "alg": "RS256", "use": "sig"} for kid, k in self.keys.items()]}
+
+
+JWKS_URL = "http://cognito.local/pool/.well-known/jwks.json"
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/pool"
+
+
+def authorizer(jwks: FakeJwks, now: list[float]) -> JwtAuthorizer:
+    return JwtAuthorizer(Authorizer(ISSUER, ["client-1"], "$request.header.Authorization"),
+                         JWKS_URL, clock=lambda: now[0], http_get=jwks)
+
+
+def token(jwks: FakeJwks, kid: str) -> str:
+    return jwt.encode({"sub": "s", "iss": ISSUER, "client_id": "client-1",
+                       "exp": int(time.time()) + 60}, jwks.keys[kid], algorithm="RS256",
+                      headers={"kid": kid})
+
+
+def test_a_known_kid_never_refetches_the_keys() -> None:
+    jwks, now = FakeJwks("k1"), [0.0]
+    auth = authorizer(jwks, now)
+    for _ in range(3):
+        assert auth.verify("Bearer " + token(jwks, "k1"))["sub"] == "s"
+        now[0] += 3600
+    assert jwks.calls == 1
+
+
+def test_an_unknown_kid_refetches_at_most_once_in_10_seconds() -> None:
+    jwks, now = FakeJwks("k1"), [0.0]
+    auth = authorizer(jwks, now)
+    for _ in range(5):
+        with pytest.raises(Unauthorized, match="signing key not found"):
+            auth._key("forged")
+        now[0] += 1.9
+    assert jwks.calls == 1
+    now[0] = 10.0
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            auth._key("forged")
+    assert jwks.calls == 2
+    assert auth._key("k1") is not None
+    assert jwks.calls == 2
+
+
+def test_a_rotated_key_is_found_after_the_pause() -> None:
+    jwks, now = FakeJwks("k1"), [0.0]
+    auth = authorizer(jwks, now)
+    auth.verify(token(jwks, "k1"))
+    jwks.keys["k2"] = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rotated = token(jwks, "k2")
+    now[0] += 5
+    with pytest.raises(Unauthorized):
+        auth.verify(rotated)
+    now[0] += 5
+    assert auth.verify(rotated)["sub"] == "s"
+    assert jwks.calls == 2
+
+
+def test_a_failing_jwks_endpoint_is_not_hammered() -> None:
+    calls = []
+
+    def down(url: str, timeout: float) -> Any:
+        calls.append(url)
+        raise requests.ConnectionError("down")
+
+    now = [0.0]
+    auth = JwtAuthorizer(Authorizer(ISSUER, ["client-1"], "h"), JWKS_URL,
+                         clock=lambda: now[0], http_get=down)
+    with pytest.raises(requests.ConnectionError):
+        auth._key("k1")
+    for _ in range(3):
+        with pytest.raises(Unauthorized):
+            auth._key("k1")
+    assert len(calls) == 1
