@@ -97,3 +97,84 @@ def test_the_authorizer_is_cognito_for_the_portal_client(template: Template) -> 
     assert auth.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_pool"
     assert auth.audience == ["client-1"]
     assert auth.identity_source == "$request.header.Authorization"
+
+
+def _target_ref(value: object) -> str:
+    """The logical id a `!GetAtt X.Arn` names."""
+    assert isinstance(value, dict), value
+    assert "Fn::GetAtt" in value, value
+    return str(value["Fn::GetAtt"][0])
+
+
+def test_every_rule_target_retries_for_a_day_then_dead_letters(template: Template) -> None:
+    rules = template.of_type("AWS::Events::Rule")
+    assert rules
+    for lid in rules:
+        for target in template.properties(lid)["Targets"]:
+            where = f"{lid} target {target['Id']}"
+            retry = target.get("RetryPolicy")
+            assert retry, f"{where} has no RetryPolicy"
+            assert 0 <= retry["MaximumRetryAttempts"] <= 185, where
+            assert 60 <= retry["MaximumEventAgeInSeconds"] <= 86400, where
+            dead_letter = target.get("DeadLetterConfig")
+            assert dead_letter, f"{where} has no DeadLetterConfig"
+            assert "Arn" in dead_letter, where
+            queue = _target_ref(dead_letter["Arn"])
+            assert template.resources[queue]["Type"] == "AWS::SQS::Queue", where
+
+
+def test_rule_dead_letter_queues_let_their_rules_send(template: Template) -> None:
+    allowed: dict[str, set[str]] = {}
+    for lid in template.of_type("AWS::SQS::QueuePolicy"):
+        p = template.properties(lid)
+        for st in p["PolicyDocument"]["Statement"]:
+            if st.get("Principal") != {"Service": "events.amazonaws.com"}:
+                continue
+            sources = st["Condition"]["ArnEquals"]["aws:SourceArn"]
+            for queue in p["Queues"]:
+                allowed.setdefault(queue["Ref"], set()).update(
+                    _target_ref(s) for s in (sources if isinstance(sources, list) else [sources]))
+    for lid in template.of_type("AWS::Events::Rule"):
+        for target in template.properties(lid)["Targets"]:
+            queue = _target_ref(target["DeadLetterConfig"]["Arn"])
+            assert lid in allowed.get(queue, set()), f"{queue}'s policy must allow {lid}"
+
+
+def test_every_dead_letter_queue_has_an_alarm(template: Template) -> None:
+    watched = {_target_ref(d["Value"]) for lid in template.of_type("AWS::CloudWatch::Alarm")
+               for d in template.properties(lid).get("Dimensions", [])
+               if d["Name"] == "QueueName"}
+    dead_letter_queues = {lid for lid in template.of_type("AWS::SQS::Queue")
+                          if lid.endswith("DeadLetterQueue")}
+    assert dead_letter_queues
+    assert dead_letter_queues <= watched
+
+
+def test_queue_consumers_cannot_take_the_api_s_concurrency(template: Template) -> None:
+    found = 0
+    for lid in template.of_type("AWS::Serverless::Function"):
+        for name, event in (template.properties(lid).get("Events") or {}).items():
+            if event["Type"] != "SQS":
+                continue
+            found += 1
+            scaling = (event.get("Properties") or {}).get("ScalingConfig") or {}
+            assert 2 <= scaling.get("MaximumConcurrency", 0) <= 1000, (
+                f"{lid}.{name} needs ScalingConfig.MaximumConcurrency")
+    assert found
+
+
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def test_tokens_of_the_portal_client_last_at_most_15_minutes(template: Template) -> None:
+    clients = template.of_type("AWS::Cognito::UserPoolClient")
+    assert clients
+    for lid in clients:
+        p = template.properties(lid)
+        units = p.get("TokenValidityUnits") or {}
+        for token, default in (("AccessToken", 60), ("IdToken", 60)):
+            # Cognito's defaults: 60 of the unit, and the unit is hours.
+            seconds = p.get(f"{token}Validity", default) * _UNIT_SECONDS[
+                units.get(token, "hours")]
+            assert seconds <= 15 * 60, f"{lid}: {token} lasts {seconds} s"
+        assert "ALLOW_REFRESH_TOKEN_AUTH" in p["ExplicitAuthFlows"]
