@@ -1,7 +1,7 @@
 """The whole portal on one machine: `python -m infra.local` (what `make run` runs).
 
 moto's server stands in for AWS; template.yaml says what to create in it, which function
-serves which route and which queue, stream or schedule feeds which function.
+serves which route and which queue, stream, schedule or bucket feeds which function.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from infra.functions import Function, load_functions
 from infra.gateway import API_PREFIX, Gateway, JwtAuthorizer
 from infra.provision import Provisioner
 from infra.template import Template
-from infra.workers import QueueSource, Schedule, StreamSource, Worker
+from infra.workers import BucketSource, QueueSource, Schedule, StreamSource, Worker
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"  # moto's account
@@ -179,6 +179,7 @@ class LocalCloud:
         sqs = self.client("sqs")
         streams = self.client("dynamodbstreams")
         workers: list[Worker] = []
+        notifications: dict[str, list[dict[str, Any]]] = {}
         for fn in self.functions.values():
             for name, event in fn.events.items():
                 kind, props = event["Type"], event["Properties"]
@@ -193,10 +194,46 @@ class LocalCloud:
                 elif kind == "Schedule":
                     rule = f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{fn.name}-{name}"
                     workers.append(Schedule(fn, rule, props, self.region, ACCOUNT_ID))
+                elif kind == "S3":
+                    workers.append(self._bucket_source(sqs, fn, name, props, notifications))
                 else:
                     raise ValueError(f"{fn.logical_id}.{name}: the local cloud does not run "
                                      f"{kind} events")
+        for bucket, configs in notifications.items():
+            # One configuration per bucket holds every function's notifications, as the
+            # bucket's NotificationConfiguration does after SAM's transform.
+            self.client("s3").put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configs})
         return workers
+
+    def _bucket_source(self, sqs: Any, fn: Function, name: str, props: dict[str, Any],
+                       notifications: dict[str, list[dict[str, Any]]]) -> BucketSource:
+        """An `S3` event: moto cannot invoke a function, but notifies a queue; this one is
+        the local cloud's own, and a BucketSource invokes the function from it."""
+        queue = f"{self.stack_name}-{fn.logical_id}-{name}-s3"[:80]
+        url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        events = props["Events"]
+        config: dict[str, Any] = {"Id": f"{fn.logical_id}-{name}", "QueueArn": arn,
+                                  "Events": [events] if isinstance(events, str) else events}
+        rules = ((props.get("Filter") or {}).get("S3Key") or {}).get("Rules") or []
+        if rules:
+            config["Filter"] = {"Key": {"FilterRules": [
+                {"Name": str(r["Name"]).lower(), "Value": r["Value"]} for r in rules]}}
+        notifications.setdefault(str(props["Bucket"]), []).append(config)
+
+        invoke = self.template.resolve(
+            self.template.properties(fn.logical_id).get("EventInvokeConfig") or {})
+        destinations = invoke.get("DestinationConfig") or {}
+        on_failure = destinations.get("OnFailure") or {}
+        if "OnSuccess" in destinations or on_failure.get("Type", "SQS") != "SQS":
+            raise ValueError(f"{fn.logical_id}: the local cloud delivers OnFailure "
+                             "destinations of Type SQS only")
+        return BucketSource(sqs, self.client("s3"), fn, url,
+                            max_retries=int(invoke.get("MaximumRetryAttempts", 2)),
+                            on_failure=on_failure.get("Destination"),
+                            destination_url=self.queue_url)
 
     def cors(self) -> dict[str, Any]:
         """The HTTP API's CORS configuration; the site's origin here is plain http."""

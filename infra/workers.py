@@ -8,10 +8,14 @@ streams and schedules but runs no code, so these loops poll and invoke.
   filter criteria, and on failure retries from the first failed record up to
   `MaximumRetryAttempts`, then records the batch on the `OnFailure` destination.
 - `Schedule`: a `Schedule` event with `rate(...)`, fired on its rate.
+- `BucketSource`: an `S3` event. moto notifies a local queue (see LocalCloud); each message
+  is one asynchronous invocation with S3's event, retried as Lambda retries it, then
+  recorded on the function's `OnFailure` destination.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -22,6 +26,9 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
+
+from botocore.exceptions import ClientError
 
 from infra.functions import Function
 
@@ -308,6 +315,114 @@ class Schedule(Worker):
         except Exception:  # a failed run waits for the next tick
             log.exception("%s failed", self.name)
         return 0
+
+
+def s3_record(record: dict[str, Any], *, sequencer: str,
+              version_id: str | None = None) -> dict[str, Any]:
+    """An S3 event record as S3 sends it, from moto's: moto leaves out the fields below
+    (Powertools' S3 model requires them) and encodes the key's slashes, which S3 does not."""
+    r = copy.deepcopy(record)
+    request_id = uuid.uuid4().hex[:16].upper()
+    r.setdefault("userIdentity", {"principalId": "AWS:LOCAL"})
+    r.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+    r.setdefault("responseElements", {"x-amz-request-id": request_id,
+                                      "x-amz-id-2": uuid.uuid4().hex})
+    r["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "LOCAL"})
+    obj = r["s3"]["object"]
+    obj["key"] = obj["key"].replace("%2F", "/")
+    if version_id:
+        obj.setdefault("versionId", version_id)
+    obj.setdefault("sequencer", sequencer)
+    return r
+
+
+class BucketSource(Worker):
+    """S3 invokes Lambda asynchronously, one event per object: on an error Lambda retries
+    twice (after about one and two minutes; here after `retry_delays` seconds), then sends
+    the event to the `OnFailure` destination, or drops it."""
+
+    retry_delays: tuple[int, ...] = (1, 2)
+
+    def __init__(self, sqs: Any, s3: Any, function: Function, queue_url: str, *,
+                 max_retries: int = 2, on_failure: str | None = None,
+                 destination_url: Callable[[str], str] | None = None) -> None:
+        super().__init__(f"s3:{function.logical_id}")
+        self.sqs = sqs
+        self.s3 = s3
+        self.function = function
+        self.queue_url = queue_url
+        self.max_retries = max_retries
+        self.on_failure = on_failure
+        self.destination_url = destination_url
+
+    def _version_id(self, record: dict[str, Any]) -> str | None:
+        # moto knows the version but does not say it; the newest version with the event's
+        # ETag is the one, unless the same bytes were uploaded again since.
+        try:
+            head = self.s3.head_object(Bucket=record["s3"]["bucket"]["name"],
+                                       Key=unquote_plus(record["s3"]["object"]["key"]))
+        except ClientError:  # gone since; S3 would still have named the version
+            return None
+        version: str | None = head.get("VersionId")
+        if version in (None, "null") or head["ETag"].strip('"') != record["s3"]["object"].get(
+                "eTag"):
+            return None
+        return version
+
+    def event(self, body: dict[str, Any], sent_ms: int) -> dict[str, Any]:
+        return {"Records": [s3_record(r, sequencer=f"{sent_ms:016X}",
+                                      version_id=self._version_id(r))
+                            for r in body["Records"]]}
+
+    def poll_once(self) -> int:
+        resp = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=0,
+            VisibilityTimeout=self.function.timeout + 5,
+            AttributeNames=["ApproximateReceiveCount", "SentTimestamp"])
+        messages = resp.get("Messages", [])
+        if not messages:
+            return 0
+        m = messages[0]
+        body = json.loads(m["Body"])
+        if "Records" not in body:  # s3:TestEvent, sent when the notification is set
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+            return 1
+        attempt = int(m["Attributes"]["ApproximateReceiveCount"])
+        event = self.event(body, int(m["Attributes"]["SentTimestamp"]))
+        try:
+            self.function.invoke(event)
+        except Exception as e:
+            if attempt <= self.max_retries:
+                log.warning("%s failed (attempt %d); retrying", self.name, attempt,
+                            exc_info=True)
+                delay = self.retry_delays[min(attempt, len(self.retry_delays)) - 1]
+                self.sqs.change_message_visibility(QueueUrl=self.queue_url,
+                                                   ReceiptHandle=m["ReceiptHandle"],
+                                                   VisibilityTimeout=delay)
+                return 1
+            self._give_up(event, e, attempt)
+        self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        return 1
+
+    def _give_up(self, event: dict[str, Any], error: Exception, attempts: int) -> None:
+        log.error("%s: event given up after %d attempts", self.name, attempts,
+                  exc_info=error)
+        if not self.on_failure or self.destination_url is None:
+            return
+        self.sqs.send_message(QueueUrl=self.destination_url(self.on_failure),
+                              MessageBody=json.dumps({
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "requestContext": {"requestId": str(uuid.uuid4()),
+                               "functionArn": f"{self.function.arn}:$LATEST",
+                               "condition": "RetriesExhausted",
+                               "approximateInvokeCount": attempts},
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST",
+                                "functionError": "Unhandled"},
+            "responsePayload": {"errorMessage": str(error),
+                                "errorType": type(error).__name__},
+        }))
 
 
 def _json_default(v: Any) -> Any:

@@ -178,3 +178,36 @@ def test_tokens_of_the_portal_client_last_at_most_15_minutes(template: Template)
                 units.get(token, "hours")]
             assert seconds <= 15 * 60, f"{lid}: {token} lasts {seconds} s"
         assert "ALLOW_REFRESH_TOKEN_AUTH" in p["ExplicitAuthFlows"]
+
+
+UPLOADS_FIXTURE = ROOT / "tests" / "fixtures" / "uploads" / "template.yaml"
+
+
+@pytest.mark.parametrize("path", [ROOT / "template.yaml", UPLOADS_FIXTURE],
+                         ids=["template", "uploads-fixture"])
+def test_s3_events_name_a_bucket_of_the_template_without_a_cycle(path: Path) -> None:
+    t = Template(path, stack_name="s", region="eu-west-1", account_id="123456789012")
+
+    def closure(lid: str) -> set[str]:
+        seen: set[str] = set()
+        todo = [lid]
+        while todo:
+            for dep in t.dependencies(todo.pop()) - seen:
+                seen.add(dep)
+                todo.append(dep)
+        return seen
+
+    for lid in t.of_type("AWS::Serverless::Function"):
+        events = t.resources[lid].get("Properties", {}).get("Events") or {}
+        s3_events = {name: events.pop(name) for name in list(events)
+                     if events[name]["Type"] == "S3"}  # the notification's own reference
+        for name, event in s3_events.items():
+            bucket = event["Properties"]["Bucket"]
+            # SAM takes only a !Ref to a bucket declared in the same template.
+            assert set(bucket) == {"Ref"}, f"{lid}.{name}"
+            assert t.resources[bucket["Ref"]]["Type"] == "AWS::S3::Bucket", f"{lid}.{name}"
+            # The bucket's notification names the function; were the function to name the
+            # bucket (environment, policies, Globals), CloudFormation would refuse the cycle.
+            # Build the name with !Sub instead, as the bucket's BucketName does.
+            assert bucket["Ref"] not in closure(lid), (
+                f"{lid} refers to {bucket['Ref']}, which notifies it: a circular dependency")
