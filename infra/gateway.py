@@ -227,6 +227,12 @@ class Gateway:
         raw = request.get_data()
         content_type = request.headers.get("Content-Type", "")
         is_text = not raw or bool(_TEXT.match(content_type))
+        if is_text:
+            # Declared as text but not UTF-8: API Gateway passes such bytes base64-encoded.
+            try:
+                raw.decode()
+            except UnicodeDecodeError:
+                is_text = False
         event: dict[str, Any] = {
             "version": "2.0",
             "routeKey": route.route_key,

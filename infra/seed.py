@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from portico import outbox, principal
+from portico import principal
 from portico.cases import desk, models
-from portico.events import SYSTEM, Event
+from portico.events import SYSTEM
 from portico.identity import directory
 
 DEMO_PASSWORD = "Portico-Demo-2026!"  # noqa: S105 - printed for anyone running the demo
@@ -82,13 +82,10 @@ def seed(client: Callable[[str], Any], *, user_pool_id: str) -> list[dict[str, A
         sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
         contact = None
         for account_id, roles in u.memberships:
-            outbox.commit(directory.membership_writes(
-                account=accounts[account_id], contact_id=sub, email=u.email, name=u.name,
-                language=u.language, roles=list(roles), joined_at="2026-01-01T00:00:00Z",
-                contact=contact), [Event(type="ContactJoined", actor=SYSTEM,
-                                         account_id=account_id,
-                                         data={"contact_id": sub, "email": u.email,
-                                               "roles": list(roles), "new_login": True})])
+            directory.enrol(account=accounts[account_id], contact_id=sub, email=u.email,
+                            name=u.name, language=u.language, roles=list(roles),
+                            joined_at="2026-01-01T00:00:00Z", contact=contact,
+                            request_id="seed")
             contact = {"id": sub}
         primary, roles = u.memberships[0]
         users.append({"email": u.email, "password": DEMO_PASSWORD, "name": u.name,

@@ -51,6 +51,10 @@ class Portal:
             self._tokens[email] = result
         return self._tokens[email]
 
+    def forget(self, email: str) -> None:
+        """Drop a user's cached tokens (after they signed out everywhere)."""
+        self._tokens.pop(email, None)
+
     def request(self, method: str, path: str, *, as_user: str | None = None,
                 token: str | None = None, **kw: Any) -> requests.Response:
         headers = dict(kw.pop("headers", {}))

@@ -21,7 +21,6 @@ metrics = Metrics()
 app = http.api()
 
 
-
 class Health(BaseModel):
     status: str
     stage: str
@@ -45,6 +44,12 @@ def get_me() -> models.Me:
 @app.patch("/me")
 def patch_me(patch: models.MePatch) -> models.Me:
     return directory.update_me(http.principal(app), patch)
+
+
+@app.post("/me/sign-out")
+def sign_out_everywhere() -> Response[str]:
+    directory.sign_out_everywhere(http.principal(app))
+    return http.no_content()
 
 
 @app.get("/accounts/<account_id>")

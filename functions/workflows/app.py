@@ -36,7 +36,10 @@ processor = BatchProcessor(event_type=EventType.SQS)
 persistence = DynamoDBPersistenceLayer(
     table_name=os.environ.get("TABLE_NAME", ""), key_attr="pk", sort_key_attr="sk",
     static_pk_value="IDEMPOTENCY#workflows", expiry_attr="expires_at")
-config = IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=7 * 24 * 3600)
+# The same event id with another payload is an error (it is retried, then parked on the
+# DLQ), never a silent skip of the second.
+config = IdempotencyConfig(event_key_jmespath="id", payload_validation_jmespath="data",
+                           expires_after_seconds=7 * 24 * 3600)
 
 
 def route(event: dict[str, Any]) -> dict[str, Any]:

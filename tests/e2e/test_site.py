@@ -12,8 +12,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from infra.local import ACCOUNT_ID, LocalCloud
 from infra.seed import DEMO_PASSWORD
-from portico import outbox
-from portico.events import SYSTEM, Event
 from portico.identity import directory
 from tests.conftest import Portal
 from tests.e2e.conftest import axe_violations, ready, shot, sign_in
@@ -273,11 +271,9 @@ def test_first_sign_in_sets_a_new_password(page: Page, cloud: LocalCloud) -> Non
     sub = next(a["Value"] for a in created["Attributes"] if a["Name"] == "sub")
     with cloud.functions["IdentityFunction"].environment():
         account = directory.account_item("acc-northwind")
-        outbox.commit(directory.membership_writes(
-            account=account, contact_id=sub, email=email, name="Tia Temp", language="en",
-            roles=["contact"], joined_at="2026-11-01T00:00:00Z", contact=None),
-            [Event(type="ContactJoined", actor=SYSTEM, account_id="acc-northwind",
-                   data={"contact_id": sub})])
+        directory.enrol(account=account, contact_id=sub, email=email, name="Tia Temp",
+                        language="en", roles=["contact"], joined_at="2026-11-01T00:00:00Z",
+                        contact=None, request_id="test")
     sign_in(page, email, "Temp-Pass-2026!")
     expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)

@@ -134,8 +134,7 @@ def test_invitation_end_to_end(portal: Portal, cloud: LocalCloud) -> None:
 
     preview = portal.get(f"/invitations/{token_of(inv)}").json()
     assert preview == {"email": email, "account_name": "Northwind Traders",
-                       "roles": ["contact"], "valid_until": inv["valid_until"],
-                       "existing_login": False}
+                       "roles": ["contact"], "valid_until": inv["valid_until"]}
 
     r = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
                        json={"password": PASSWORD, "name": "Cole League"})
@@ -273,10 +272,12 @@ def test_existing_login_joins_with_its_own_password(portal: Portal) -> None:
     person = join(portal, NW, ["contact"])
     contoso = "manager@contoso.example"
     inv = invite(portal, "acc-contoso", person["email"], ["contact"], as_user=contoso)
-    assert portal.get(f"/invitations/{token_of(inv)}").json()["existing_login"] is True
+    # The link's holder (the inviting account too) learns nothing about the login from it.
+    assert "existing_login" not in portal.get(f"/invitations/{token_of(inv)}").json()
     wrong = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
                            json={"password": "Not-The-Password-1!", "name": "Jo"})
     assert wrong.status_code == 401
+    assert wrong.json()["error"]["code"] == "existing_login"
     right = portal.request("POST", f"/invitations/{token_of(inv)}/accept",
                            json={"password": PASSWORD, "name": "Jo"})
     assert right.status_code == 200, right.text

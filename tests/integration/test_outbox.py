@@ -12,7 +12,6 @@ import pytest
 
 from infra.local import LocalCloud
 from portico import keys, outbox, store
-from portico.errors import Conflict
 from portico.events import Actor, Event
 from tests.conftest import listen
 
@@ -48,8 +47,8 @@ def test_failed_change_writes_no_event(cloud: LocalCloud) -> None:
     after = contact_event()
     with listen(cloud, id=[event.id, after.id]) as listener:
         with cloud.functions["IdentityFunction"].environment():
-            store.put_item({**keys.contact(contact_id), "id": contact_id})
-            with pytest.raises(Conflict):
+            store.transact([store.put({**keys.contact(contact_id), "id": contact_id})])
+            with pytest.raises(store.Cancelled):
                 outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id},
                                          condition="attribute_not_exists(pk)")], [event])
             assert store.get(keys.outbox(event.id), consistent=True) is None
@@ -66,8 +65,9 @@ def test_a_record_the_bus_refuses_is_retried_then_parked(cloud: LocalCloud) -> N
     with listen(cloud, id=[good.id]) as listener:
         with cloud.functions["IdentityFunction"].environment():
             # An outbox item whose envelope is not JSON: EventBridge answers FailedEntryCount.
-            store.put_item({**keys.outbox(broken_id), "event_type": "Broken",
-                            "event": "{not json", "expires_at": int(time.time()) + 60})
+            store.transact([store.put({**keys.outbox(broken_id), "event_type": "Broken",
+                                       "event": "{not json",
+                                       "expires_at": int(time.time()) + 60})])
             contact_id = uuid.uuid4().hex
             outbox.commit([store.put({**keys.contact(contact_id), "id": contact_id})], [good])
         # The good event behind it is not lost (it may arrive more than once: consumers

@@ -7,6 +7,8 @@ read is answered as not found, one it may read but not change as forbidden.
 
 Scopes, for an object owned by an account (and perhaps a contact):
 - `self`     the caller's own record, or one they own, in the account they act in
+- `shared`   a record of the caller's account that names them beside its owner (a case's
+             CCs): they follow it, they do not run it
 - `account`  any object of the account the caller acts in
 - `partner`  any object of an account delegated to the caller's (partner) account
 - `all`      everything (staff)
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 class Scope(StrEnum):
     SELF = "self"
+    SHARED = "shared"
     ACCOUNT = "account"
     PARTNER = "partner"
     ALL = "all"
@@ -76,7 +79,9 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
     "contact": {
         "account": (grant(Scope.ACCOUNT, R),),
         "contact": (grant(Scope.SELF, R, U),),
-        "case": (grant(Scope.SELF, R, C, U, A),),
+        # A CC'd colleague reads the case and adds to its thread; closing, reopening,
+        # rating or changing its CCs is the requester's (or a manager's).
+        "case": (grant(Scope.SELF, R, C, U, A), grant(Scope.SHARED, R, A)),
         "booking": (grant(Scope.SELF, R, C, U, D),),
     },
     "account_manager": {
@@ -146,8 +151,10 @@ def _in_scope(principal: Principal, scope: Scope, owner: Owner) -> bool:
     if scope is Scope.ACCOUNT:
         return owner.account_id == principal.account_id
     if scope is Scope.SELF:
-        return owner.account_id == principal.account_id and (
-            owner.contact_id == principal.contact_id or principal.contact_id in owner.also)
+        return owner.account_id == principal.account_id and \
+            owner.contact_id == principal.contact_id
+    if scope is Scope.SHARED:
+        return owner.account_id == principal.account_id and principal.contact_id in owner.also
     return owner.account_id in principal.delegated_accounts
 
 
@@ -193,6 +200,24 @@ def require_list(principal: Principal, entity: str, account_id: str) -> None:
         return
     require(principal, "account", R, owner)
     raise Forbidden(f"You may not list this account's {entity} records.")
+
+
+# What of a record a reader sees when they reach it only through the account (a manager
+# reading about a colleague): the fields the account's people list shows, no more. Used
+# where a record's content travels elsewhere, like the audit trail's before/after values.
+ACCOUNT_FIELDS: dict[str, frozenset[str]] = {
+    "contact": frozenset({"name", "email", "roles", "active"}),
+}
+
+
+def readable_fields(principal: Principal, entity: str, owner: Owner) -> frozenset[str] | None:
+    """The fields of the record the principal may read; None means all of them."""
+    for role in principal.roles:
+        for g in ACCESS.get(role, {}).get(entity, ()):
+            if R in g.privileges and g.scope is not Scope.ACCOUNT \
+                    and _in_scope(principal, g.scope, owner):
+                return None
+    return ACCOUNT_FIELDS.get(entity)
 
 
 def forbidden(entity: str) -> Forbidden:

@@ -12,13 +12,15 @@ import argparse
 import json
 import os
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from portico import store
+from portico import change, store
+from portico.access import Owner
 from portico.errors import PorticoError
 from portico.events import SYSTEM
 from portico.identity import directory, invitations, models
@@ -53,9 +55,11 @@ def create_admin(email: str, *, organization: str, language: str) -> models.Invi
                                          name=organization, kind="operator")
         directory.create_account(operator, actor=SYSTEM, request_id="portico.admin")
     new = models.NewInvitation(email=email, roles=["admin"], language=language)  # type: ignore[arg-type]
-    return invitations.issue(operator, new, actor=SYSTEM, invited_by=None,
-                             inviter=organization, language=language,
-                             request_id="portico.admin")
+    invitation_id = uuid.uuid4().hex
+    c = change.system("invitation", invitation_id, Owner(OPERATOR_ACCOUNT),
+                      request_id="portico.admin")
+    return invitations.issue(c, operator, new, invited_by=None, inviter=organization,
+                             language=language)
 
 
 def main(argv: list[str] | None = None) -> int:

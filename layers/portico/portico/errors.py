@@ -50,6 +50,17 @@ class Gone(PorticoError):
     code = "gone"
 
 
+class TooManyRequests(PorticoError):
+    """A rate limit of the portal's own; the client may try again after `retry_after`."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class Throttled(PorticoError):
     """AWS asked us to slow down; the client should retry after `retry_after` seconds."""
 

@@ -8,6 +8,8 @@ to the portal's own client (an ID token is refused, in AWS and locally alike).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -22,7 +24,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from portico.errors import BadRequest, PorticoError, Throttled, Unauthorized
+from portico import inputs
+from portico.errors import BadRequest, PorticoError, Unauthorized
 from portico.principal import Principal, resolve
 from portico.settings import settings
 from portico.store import THROTTLING_CODES
@@ -45,6 +48,7 @@ class Caller(BaseModel):
     client_id: str
     scopes: tuple[str, ...]
     auth_time: int | None
+    issued_at: int | None
     expires_at: int
 
 
@@ -74,14 +78,23 @@ def caller_from_event(event: Mapping[str, Any]) -> Caller:
         raise Unauthorized("The token was issued to another client.")
     scope = str(claims.get("scope") or "")
     auth_time = claims.get("auth_time")
+    issued_at = claims.get("iat")
     return Caller(
         sub=str(claims["sub"]),
         username=str(claims.get("username") or claims["sub"]),
         client_id=str(claims["client_id"]),
         scopes=tuple(scope.split()),
-        auth_time=int(auth_time) if auth_time else None,
+        auth_time=_int(auth_time),
+        issued_at=_int(issued_at),
         expires_at=int(claims.get("exp") or 0),
     )
+
+
+def _int(claim: Any) -> int | None:
+    try:
+        return int(claim) if claim not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _check_token(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -93,13 +106,20 @@ def _check_token(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -
 
 
 def _domain_error(e: PorticoError) -> Response[str]:
-    headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Throttled) else None
+    retry_after = getattr(e, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(e.status, e.code, e.message, details=e.details, headers=headers)
 
 
 def _invalid_request(e: RequestValidationError) -> Response[str]:
-    details = [{"loc": list(err.get("loc", ())), "message": err.get("msg", ""),
-                "type": err.get("type", "")} for err in e.errors()]
+    details = []
+    for err in e.errors():
+        loc, kind = list(err.get("loc", ())), err.get("type", "")
+        if kind == "null":  # one entry per field, so a page can show it by the field
+            details += [{"loc": [*loc, field], "message": "null is not a value here",
+                         "type": "null"} for field in err["ctx"]["fields"].split(", ")]
+        else:
+            details.append({"loc": loc, "message": err.get("msg", ""), "type": kind})
     return error_response(422, "invalid_request", "The request is not valid.", details=details)
 
 
@@ -120,9 +140,84 @@ def _unexpected(_: Exception) -> Response[str]:
     return error_response(500, "internal_error", "Something went wrong on our side.")
 
 
+class UnsupportedMediaType(PorticoError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(PorticoError):
+    status = 413
+    code = "payload_too_large"
+
+
+MAX_PATH_PARAMETER = 128
+_JSON = re.compile(r"^application/json\s*(;\s*charset=\"?utf-8\"?\s*)?$", re.IGNORECASE)
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _refusal(event: dict[str, Any]) -> PorticoError | None:
+    """What is wrong with the request before any route reads it, if anything. Leaves the
+    body decoded in `event` for the resolver."""
+    for name, value in (event.get("pathParameters") or {}).items():
+        if len(str(value)) > MAX_PATH_PARAMETER or not str(value).isprintable():
+            return BadRequest(f"The {name} in the address is not valid.")
+    method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")
+    body = event.get("body")
+    if method not in _WITH_BODY or not body:
+        return None
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    if not _JSON.match(str(headers.get("content-type", ""))):
+        return UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
+    raw: bytes
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(str(body), validate=True)
+        except (binascii.Error, ValueError):
+            return BadRequest("The body could not be read.")
+    else:
+        raw = str(body).encode("utf-8", "surrogatepass")
+    if len(raw) > inputs.MAX_BODY_BYTES:
+        return PayloadTooLarge(f"The body is larger than {inputs.MAX_BODY_BYTES // 1024} KB.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return BadRequest("The body is not UTF-8 text.")
+    try:
+        inputs.parse(text)
+    except PorticoError as e:
+        return e
+    event["body"], event["isBase64Encoded"] = text, False
+    return None
+
+
+def _plain(e: PorticoError) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": e.code, "message": e.message}
+    if e.details is not None:
+        error["details"] = e.details
+    headers = {"Content-Type": "application/json"}
+    retry_after = getattr(e, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return {"statusCode": e.status, "headers": headers, "isBase64Encoded": False,
+            "body": json.dumps({"error": error}, default=str)}
+
+
+class PortalResolver(APIGatewayHttpResolver):
+    """Refuses a request no route should read (a body that is not JSON, not UTF-8, too big
+    or too deep, an over-long id) before validation, and marks every answer `no-store`:
+    API answers are personal and must not sit in a shared cache."""
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        event = dict(event)
+        refused = _refusal(event)
+        result = _plain(refused) if refused is not None else super().resolve(event, context)
+        result["headers"] = {**(result.get("headers") or {}), "Cache-Control": "no-store"}
+        return result
+
+
 def api() -> APIGatewayHttpResolver:
     """A resolver with validation and the portal's error mapping: never a stack trace."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = PortalResolver(enable_validation=True, json_body_deserializer=inputs.parse)
     app.use(middlewares=[_check_token])
     for exc, handler in ((PorticoError, _domain_error),
                          (RequestValidationError, _invalid_request),
@@ -151,7 +246,8 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
     account = app.current_event.headers.get("x-portico-account") or None
     if account is not None and not _ACCOUNT_HEADER.match(account):
         raise BadRequest("X-Portico-Account is not an account id.")
-    return resolve(who.sub, account_id=account, request_id=request_id(app))
+    return resolve(who.sub, account_id=account, request_id=request_id(app),
+                   issued_at=who.issued_at)
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response[str]:

@@ -20,6 +20,7 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | a case's comments            | query `CASE#<id>`, sk begins `COMMENT#`   |
 | a case's attachments         | query `CASE#<id>`, sk begins `ATTACHMENT#` |
 | case numbers                 | update `COUNTER#case` (atomic ADD)        |
+| a rate limit's window        | update `LIMIT#<name>#<subject>` / `<window start>` (expires) |
 | an outbox event              | written once, read only by the stream     |
 
 Outbox items are written beside the change they describe and expire after a week: the
@@ -112,6 +113,10 @@ def comment(case_id: str, created_at: str, comment_id: str) -> Key:
 
 def attachment(case_id: str, attachment_id: str) -> Key:
     return {"pk": f"CASE#{case_id}", "sk": f"{ATTACHMENT_PREFIX}{attachment_id}"}
+
+
+def rate_limit(name: str, subject: str, window_start: int) -> Key:
+    return {"pk": f"LIMIT#{name}#{subject}", "sk": str(window_start)}
 
 
 def outbox(event_id: str) -> Key:

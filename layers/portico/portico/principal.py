@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from portico import keys, store
 from portico.access import STAFF_ROLES
-from portico.errors import Forbidden
+from portico.errors import Forbidden, Unauthorized
 from portico.settings import settings
 
 
@@ -93,11 +93,19 @@ def _delegated(partner_account_id: str) -> frozenset[str]:
         index="gsi1", pk=keys.partner_accounts(partner_account_id)["gsi1pk"]))
 
 
-def resolve(sub: str, *, account_id: str | None = None, request_id: str = "") -> Principal:
+def resolve(sub: str, *, account_id: str | None = None, request_id: str = "",
+            issued_at: int | None = None) -> Principal:
+    """`issued_at` is the token's `iat`: a token older than the contact's last sign-out
+    everywhere, disable or role change is refused (within the cache's minute)."""
     ttl = settings().principal_cache_seconds
     contact = cache.get(f"contact:{sub}", lambda: store.get(keys.contact(sub)), ttl)
     if not contact or not contact.get("active", False):
         raise Forbidden("Your portal access is not active.")
+    valid_after = contact.get("tokens_valid_after")
+    # `iat` counts whole seconds: a token of the very second of the revocation may predate
+    # it, so it goes too (signing in again works from the next second).
+    if issued_at is not None and valid_after is not None and issued_at <= int(valid_after):
+        raise Unauthorized("Your session has ended; sign in again.")
     acting = account_id or str(contact.get("primary_account_id", ""))
     ms = {m.account_id: m for m in memberships(contact)}
     membership = ms.get(acting)

@@ -146,8 +146,24 @@ def delete(key: Mapping[str, str], *, condition: str | None = None,
     return {"Delete": op}
 
 
+class Cancelled(Exception):
+    """A transaction DynamoDB cancelled: `codes` holds one reason per item, in order."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__(", ".join(codes))
+        self.codes = codes
+
+    @property
+    def failed_condition(self) -> int | None:
+        """The index of the first item whose condition failed, if one did."""
+        return self.codes.index("ConditionalCheckFailed") \
+            if "ConditionalCheckFailed" in self.codes else None
+
+
 def transact(items: Sequence[TransactItem]) -> None:
-    """All or nothing. A failed condition is a Conflict naming the item that failed."""
+    """All or nothing. Throttling is a 503 with Retry-After, a write racing another on the
+    same item a 409; any other cancellation is raised as `Cancelled` for the unit of work
+    (portico.change) to explain."""
     with aws_errors():
         try:
             aws.dynamodb().transact_write_items(TransactItems=list(items))  # type: ignore[arg-type]
@@ -156,14 +172,12 @@ def transact(items: Sequence[TransactItem]) -> None:
                 raise
             reasons = e.response.get("CancellationReasons", [])
             codes = [r.get("Code", "None") for r in reasons]
-            if "ConditionalCheckFailed" in codes:
-                raise Conflict("The record was changed or already exists.",
-                               details={"failed": codes.index("ConditionalCheckFailed")}) from e
-            if "TransactionConflict" in codes:
-                raise Conflict("Another change to the same record is in progress; retry.") from e
             if any(c in THROTTLING_CODES for c in codes):
                 raise Throttled(retry_after=1) from e
-            raise
+            if "ConditionalCheckFailed" not in codes and "TransactionConflict" in codes:
+                raise Conflict("Another change to the same record is in progress; retry.",
+                               details={"retry": True}) from e
+            raise Cancelled(codes) from e
 
 
 def get(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
@@ -216,10 +230,8 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
         args["ExpressionAttributeNames"].update(where_names or {})
         args["ExpressionAttributeValues"].update(serialize(where_values or {}))
     if cursor:
-        start = decode_cursor(cursor)
-        if start.get(pk_attr) != pk:
-            raise BadRequest("The cursor belongs to another list.")
-        args["ExclusiveStartKey"] = serialize(start)
+        args["ExclusiveStartKey"] = serialize(_start_key(cursor, pk=pk, index=index,
+                                                         sk_prefix=sk_prefix))
     with aws_errors():
         resp = aws.dynamodb().query(**args)
     items = [deserialize(i) for i in resp.get("Items", [])]
@@ -238,6 +250,24 @@ def query_all(pk: str, *, index: str | None = None, sk_prefix: str | None = None
     return items[:limit]
 
 
+MAX_KEY_LENGTH = 1024
+
+
+def _start_key(cursor: str, *, pk: str, index: str | None,
+               sk_prefix: str | None) -> dict[str, str]:
+    """The cursor's key, if it is one this very list could have handed out: the key schema
+    of the table (and index) read, strings only, in this partition, within the prefix.
+    Anything else is a 400, never a read of another partition or a 500."""
+    start = decode_cursor(cursor)
+    pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
+    schema = {"pk", "sk", pk_attr, sk_attr}
+    if set(start) != schema or any(len(v) > MAX_KEY_LENGTH or not v for v in start.values()):
+        raise BadRequest("The cursor is not valid.")
+    if start[pk_attr] != pk or (sk_prefix and not start[sk_attr].startswith(sk_prefix)):
+        raise BadRequest("The cursor belongs to another list.")
+    return start
+
+
 def encode_cursor(key: Mapping[str, Any]) -> str:
     raw = json.dumps(dict(key), separators=(",", ":"), sort_keys=True, default=str)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -247,11 +277,11 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("The cursor is not valid.") from None
     if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
         raise BadRequest("The cursor is not valid.")
-    return key
+    return {str(k): str(v) for k, v in key.items()}
 
 
 def next_number(name: str) -> int:
@@ -267,6 +297,19 @@ def next_number(name: str) -> int:
     return int(deserialize(resp["Attributes"])["value"])
 
 
-def put_item(item: Mapping[str, Any]) -> None:
+def count(key: Mapping[str, str], *, most: int, expires_at: int) -> bool:
+    """Add one to a counter item unless it has reached `most`. False when it has."""
     with aws_errors():
-        aws.dynamodb().put_item(TableName=settings().table_name, Item=serialize(item))
+        try:
+            aws.dynamodb().update_item(
+                TableName=settings().table_name, Key=serialize(key),
+                UpdateExpression="ADD #n :one SET #exp = :exp",
+                ConditionExpression="attribute_not_exists(#n) OR #n < :most",
+                ExpressionAttributeNames={"#n": "count", "#exp": "expires_at"},
+                ExpressionAttributeValues=serialize({":one": 1, ":most": most,
+                                                     ":exp": expires_at}))
+        except ClientError as e:
+            if e.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+    return True

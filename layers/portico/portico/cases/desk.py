@@ -9,14 +9,12 @@ onto the bus.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from portico import access, audit, keys, outbox, store
+from portico import access, audit, change, clock, keys, store
 from portico.access import Owner, Privilege
 from portico.cases import catalog, models
 from portico.errors import Conflict, Forbidden, Invalid, NotFound
-from portico.events import SYSTEM, Actor, Event
 from portico.principal import Principal
 
 R, C, U, A = Privilege.READ, Privilege.CREATE, Privilege.UPDATE, Privilege.APPEND
@@ -24,25 +22,9 @@ SUMMARY = ("id", "number", "subject", "category", "priority", "status", "account
            "requester_name", "queue", "assignee", "created_at", "updated_at")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
-
-
 def owner(case: dict[str, Any]) -> Owner:
     return Owner(str(case["account_id"]), str(case["requester_id"]),
                  frozenset(case.get("cc") or ()))
-
-
-def actor(p: Principal) -> Actor:
-    return Actor(type="contact", id=p.contact_id)
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -70,7 +52,7 @@ def allowed_statuses(p: Principal | None, case: dict[str, Any]) -> list[str]:
         allowed.append("closed")
     resolved_at = case.get("resolved_at")
     if status in ("resolved", "closed") and resolved_at and (
-            _now() - _parse(resolved_at) <= catalog.REOPEN_WINDOW):
+            clock.now() - clock.parse(resolved_at) <= catalog.REOPEN_WINDOW):
         allowed.append("in_progress")
     return allowed
 
@@ -197,13 +179,15 @@ def _check_cc(account_id: str, cc: list[str]) -> list[str]:
 def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
               ) -> models.Case:
     account = account_id or p.account_id
-    access.require(p, "case", C, Owner(account, p.contact_id))
-    fields = _check_fields(new.category, new.fields)
-    cc = _check_cc(account, [c for c in new.cc if c != p.contact_id])
-    now = _now()
-    level = catalog.SERVICE_LEVELS[new.priority]
     case_id = uuid.uuid4().hex
-    created = _iso(now)
+    c = change.by(p, "case", case_id, Owner(account, p.contact_id), C)
+    if account != p.account_id and store.get(keys.account(account)) is None:
+        raise NotFound("No such account.")
+    fields = _check_fields(new.category, new.fields)
+    cc = _check_cc(account, [x for x in new.cc if x != p.contact_id])
+    now = clock.now()
+    level = catalog.SERVICE_LEVELS[new.priority]
+    created = clock.iso(now)
     number = f"CS-{store.next_number('case'):06d}"
     item: dict[str, Any] = {
         **keys.case(case_id), **keys.cases_of_requester(account, p.contact_id, created, case_id),
@@ -212,20 +196,19 @@ def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
         "description": new.description, "category": new.category, "priority": new.priority,
         "status": "new", "account_id": account, "requester_id": p.contact_id,
         "requester_name": p.name or p.email, "cc": cc, "fields": fields,
-        "first_response_due": _iso(now + level.first_response),
-        "resolution_due": _iso(now + level.resolution),
+        "first_response_due": clock.iso(now + level.first_response),
+        "resolution_due": clock.iso(now + level.resolution),
         "created_at": created, "updated_at": created, "version": 1,
         "search": f"{number} {new.subject}".lower(),
     }
-    outbox.commit([
-        store.put(item, condition="attribute_not_exists(pk)"),
-        audit.by(p, entity="case", entity_id=case_id, account_id=account, action="create",
-                 changed=audit.changes(None, item, ("number", "subject", "category",
-                                                    "priority", "status"))),
-    ], [Event(type="CaseCreated", actor=actor(p), account_id=account, data={
+    c.create(item)
+    c.audit("create", audit.changes(None, item, ("number", "subject", "category", "priority",
+                                                 "status")))
+    c.event("CaseCreated", {
         "case_id": case_id, "number": number, "subject": new.subject,
         "category": new.category, "priority": new.priority, "requester_id": p.contact_id,
-        "cc": cc})])
+        "cc": cc})
+    c.commit()
     return _out(p, item)
 
 
@@ -241,18 +224,14 @@ def _check_assignee(assignee: str) -> None:
         raise Invalid("Cases are assigned to staff only.")
 
 
-def _queue_writes(before: dict[str, Any], after: dict[str, Any]) -> list[store.TransactItem]:
+def _queue_writes(c: change.Change, before: dict[str, Any], after: dict[str, Any]) -> None:
     """Keep the case's queue entry in step with it."""
-    writes = []
     if before.get("queue") and before.get("queue") != after.get("queue"):
-        writes.append(store.delete(keys.queue_entry(before["queue"], before["created_at"],
-                                                    before["id"])))
+        c.delete(keys.queue_entry(before["queue"], before["created_at"], before["id"]))
     if after.get("queue"):
-        entry = {**keys.queue_entry(after["queue"], after["created_at"], after["id"]),
-                 "type": "QueueEntry", **{k: after.get(k) for k in SUMMARY},
-                 "resolution_due": after["resolution_due"]}
-        writes.append(store.put({k: v for k, v in entry.items() if v is not None}))
-    return writes
+        c.put({**keys.queue_entry(after["queue"], after["created_at"], after["id"]),
+               "type": "QueueEntry", **{k: after.get(k) for k in SUMMARY},
+               "resolution_due": after["resolution_due"]})
 
 
 def _status_stamps(case: dict[str, Any], to: str, now: str) -> dict[str, Any]:
@@ -270,26 +249,28 @@ def _status_stamps(case: dict[str, Any], to: str, now: str) -> dict[str, Any]:
 
 def update(p: Principal, case_id: str, patch: models.CasePatch) -> models.Case:
     case = visible(p, case_id, U)
+    c = change.by(p, "case", case_id, owner(case), U)
     given = patch.model_dump(exclude_unset=True)
     given.pop("version")
     staff_fields = [f for f in STAFF_ONLY if f in given]
     if staff_fields and not p.is_staff:
         raise Forbidden(f"Only staff may change {', '.join(staff_fields)}.")
-    if "queue" in given and given["queue"] is None:
-        raise Invalid("A case stays in a queue.")
-    if given.get("assignee"):
-        _check_assignee(given["assignee"])
+    if "assignee" in given:
+        # An empty assignee hands the case back to its queue.
+        given["assignee"] = given["assignee"] or None
+        if given["assignee"]:
+            _check_assignee(given["assignee"])
     if "cc" in given:
         given["cc"] = _check_cc(case["account_id"],
-                                [c for c in given["cc"] or [] if c != case["requester_id"]])
+                                [x for x in given["cc"] if x != case["requester_id"]])
     changes = {k: v for k, v in given.items() if case.get(k) != v}
     if not changes:
         return _out(p, case)
     if int(case["version"]) != patch.version:
         raise Conflict("The case was changed meanwhile; reload it.",
                        details={"current_version": int(case["version"])})
-    now = _iso(_now())
-    events = []
+    now = clock.stamp()
+    data = {"case_id": case_id, "number": case["number"]}
     if "status" in changes:
         allowed = allowed_statuses(p, case)
         if changes["status"] not in allowed:
@@ -297,36 +278,18 @@ def update(p: Principal, case_id: str, patch: models.CasePatch) -> models.Case:
                            "here.", details={"allowed": allowed,
                                              "current_version": int(case["version"])})
         changes.update(_status_stamps(case, changes["status"], now))
-        events.append(Event(type="CaseStatusChanged", actor=actor(p),
-                            account_id=case["account_id"],
-                            data={"case_id": case_id, "number": case["number"],
-                                  "from": case["status"], "to": changes["status"]}))
+        c.event("CaseStatusChanged", {**data, "from": case["status"], "to": changes["status"]})
     if "queue" in changes or "assignee" in changes:
-        events.append(Event(type="CaseAssigned", actor=actor(p), account_id=case["account_id"],
-                            data={"case_id": case_id, "number": case["number"],
-                                  "queue": changes.get("queue", case.get("queue")),
-                                  "assignee": changes.get("assignee", case.get("assignee"))}))
-    if not events:
-        events.append(Event(type="CaseUpdated", actor=actor(p), account_id=case["account_id"],
-                            data={"case_id": case_id, "fields": sorted(changes)}))
+        c.event("CaseAssigned", {**data, "queue": changes.get("queue", case.get("queue")),
+                                 "assignee": changes.get("assignee", case.get("assignee"))})
+    if "status" not in changes and "queue" not in changes and "assignee" not in changes:
+        c.event("CaseUpdated", {"case_id": case_id, "fields": sorted(changes)})
     after = {**case, **changes, "updated_at": now, "version": int(case["version"]) + 1}
     after = {k: v for k, v in after.items() if v is not None}
-    try:
-        outbox.commit([
-            store.update(keys.case(case_id),
-                         set_={k: v for k, v in {**changes, "updated_at": now,
-                                                 "version": after["version"]}.items()
-                               if v is not None},
-                         remove=[k for k, v in changes.items() if v is None],
-                         condition="#version = :v", values={":v": patch.version}),
-            *_queue_writes(case, after),
-            audit.by(p, entity="case", entity_id=case_id, account_id=case["account_id"],
-                     action="update", changed=audit.changes(case, after, tuple(changes))),
-        ], events)
-    except Conflict:
-        current = _load(case_id)
-        raise Conflict("The case was changed meanwhile; reload it.",
-                       details={"current_version": int(current["version"])}) from None
+    c.update(keys.case(case_id), version=patch.version, set_={**changes, "updated_at": now})
+    _queue_writes(c, case, after)
+    c.audit("update", audit.changes(case, after, tuple(changes)))
+    c.commit()
     return _out(p, after)
 
 
@@ -338,23 +301,19 @@ def route(case_id: str, *, event_id: str) -> bool:
         return False
     account = store.get(keys.account(case["account_id"])) or {}
     queue = catalog.route(case["category"], case["priority"], str(account.get("tier", "")))
-    now = _iso(_now())
+    now = clock.stamp()
     after = {**case, "queue": queue, "updated_at": now, "version": int(case["version"]) + 1}
+    c = change.system("case", case_id, owner(case), request_id=event_id)
+    c.update(keys.case(case_id), version=int(case["version"]),
+             set_={"queue": queue, "updated_at": now, "routed_by": event_id},
+             condition="attribute_not_exists(#queue)")
+    _queue_writes(c, case, after)
+    c.audit("route", {"queue": {"before": None, "after": queue}})
+    c.event("CaseAssigned", {"case_id": case_id, "number": case["number"], "queue": queue,
+                             "assignee": case.get("assignee"), "routed": True})
     try:
-        outbox.commit([
-            store.update(keys.case(case_id),
-                         set_={"queue": queue, "updated_at": now, "version": after["version"],
-                               "routed_by": event_id},
-                         condition="attribute_not_exists(#queue) AND #version = :v",
-                         values={":v": int(case["version"])}),
-            *_queue_writes(case, after),
-            audit.entry(entity="case", entity_id=case_id, account_id=case["account_id"],
-                        action="route", changed={"queue": {"before": None, "after": queue}},
-                        actor_contact_id=None, actor_account_id=None, request_id=event_id),
-        ], [Event(type="CaseAssigned", actor=SYSTEM, account_id=case["account_id"],
-                  data={"case_id": case_id, "number": case["number"], "queue": queue,
-                        "assignee": case.get("assignee"), "routed": True})])
-    except Conflict:
+        c.commit()
+    except (Conflict, NotFound):
         return False
     return True
 
@@ -363,7 +322,7 @@ def route(case_id: str, *, event_id: str) -> bool:
 def _comment_out(item: dict[str, Any]) -> models.Comment:
     return models.Comment(id=item["id"], case_id=item["case_id"], body=item["body"],
                           internal=bool(item.get("internal")), author_id=item["author_id"],
-                          author_name=item.get("author_name", ""),
+                          author_name=item.get("author_name") or "",
                           author_is_staff=bool(item.get("author_is_staff")),
                           created_at=item["created_at"])
 
@@ -384,42 +343,44 @@ def comments(p: Principal, case_id: str, *, cursor: str | None,
 
 def comment(p: Principal, case_id: str, new: models.NewComment) -> models.Comment:
     case = visible(p, case_id, A)
+    c = change.by(p, "comment", case_id, owner(case), C)
     if new.internal and not p.is_staff:
         raise Forbidden("Only staff write internal notes.")
-    now = _iso(_now())
+    if case["status"] == "closed" and not p.is_staff:
+        # Nobody reads a closed case: say so, and offer the way that is read.
+        raise Conflict("This case is closed. Reopen it to add a comment, or open a new "
+                       "case.", details={"allowed": allowed_statuses(p, case)})
+    now = clock.stamp()
     comment_id = uuid.uuid4().hex
     item = {**keys.comment(case_id, now, comment_id), "type": "Comment", "id": comment_id,
             "case_id": case_id, "body": new.body, "internal": new.internal,
             "author_id": p.contact_id, "author_name": p.name or p.email,
             "author_is_staff": p.is_staff, "created_at": now}
-    changes: dict[str, Any] = {}
-    events = [Event(type="CaseCommented", actor=actor(p), account_id=case["account_id"], data={
-        "case_id": case_id, "number": case["number"], "comment_id": comment_id,
-        "internal": new.internal, "author_id": p.contact_id, "by_staff": p.is_staff,
+    data = {"case_id": case_id, "number": case["number"]}
+    c.event("CaseCommented", {
+        **data, "comment_id": comment_id, "internal": new.internal,
+        "author_id": p.contact_id, "by_staff": p.is_staff,
         # An internal note's text stays in the portal: the bus reaches integrations.
         **({} if new.internal else {"body": new.body}),
-    })]
+    })
+    changes: dict[str, Any] = {}
     if not p.is_staff and case["status"] == "waiting_on_customer":
         changes["status"] = "in_progress"
-        events.append(Event(type="CaseStatusChanged", actor=actor(p),
-                            account_id=case["account_id"],
-                            data={"case_id": case_id, "number": case["number"],
-                                  "from": "waiting_on_customer", "to": "in_progress"}))
+        c.event("CaseStatusChanged", {**data, "from": "waiting_on_customer",
+                                      "to": "in_progress"})
     if p.is_staff and not new.internal and not case.get("first_responded_at"):
         changes["first_responded_at"] = now
-    writes: list[store.TransactItem] = [store.put(item, condition="attribute_not_exists(pk)")]
+    c.create(item)
     if changes:
         after = {**case, **changes, "updated_at": now, "version": int(case["version"]) + 1}
-        writes.append(store.update(
-            keys.case(case_id), set_={**changes, "updated_at": now, "version": after["version"]},
-            condition="#version = :v", values={":v": int(case["version"])}))
-        writes += _queue_writes(case, after)
-    writes.append(audit.by(p, entity="case", entity_id=case_id, account_id=case["account_id"],
-                           action="comment", changed={"comment": {
-                               "before": None, "after": comment_id}, **audit.changes(
-                                   case, {**case, **changes}, tuple(changes))}))
+        c.update(keys.case(case_id), version=int(case["version"]),
+                 set_={**changes, "updated_at": now})
+        _queue_writes(c, case, after)
+    c.audit("comment", {"comment": {"before": None, "after": comment_id},
+                        **audit.changes(case, {**case, **changes}, tuple(changes))},
+            entity="case")
     try:
-        outbox.commit(writes, events)
+        c.commit()
     except Conflict:
         raise Conflict("The case was changed meanwhile; send the comment again.") from None
     return _comment_out(item)
@@ -428,24 +389,20 @@ def comment(p: Principal, case_id: str, new: models.NewComment) -> models.Commen
 # -- rating -------------------------------------------------------------------------------
 def rate(p: Principal, case_id: str, satisfaction: models.Satisfaction) -> models.Case:
     case = visible(p, case_id, U)
+    c = change.by(p, "case", case_id, owner(case), U)
     if p.is_staff:
         raise Forbidden("The customer rates the service, not staff.")
     if case["status"] not in ("resolved", "closed"):
         raise Conflict("A case is rated once it is resolved.",
                        details={"status": case["status"]})
-    now = _iso(_now())
+    now = clock.stamp()
     rating = {"rating": satisfaction.rating, "comment": satisfaction.comment, "rated_at": now}
-    try:
-        outbox.commit([
-            store.update(keys.case(case_id), set_={"satisfaction": rating, "updated_at": now},
-                         condition="attribute_not_exists(#satisfaction)"),
-            audit.by(p, entity="case", entity_id=case_id, account_id=case["account_id"],
-                     action="rate", changed={"satisfaction": {"before": None,
-                                                              "after": satisfaction.rating}}),
-        ], [Event(type="CaseRated", actor=actor(p), account_id=case["account_id"],
-                  data={"case_id": case_id, "number": case["number"],
-                        "rating": satisfaction.rating})])
-    except Conflict:
-        raise Conflict("This case is already rated.") from None
+    rating = {k: v for k, v in rating.items() if v is not None}
+    c.update(keys.case(case_id), set_={"satisfaction": rating, "updated_at": now},
+             condition="attribute_not_exists(#satisfaction)",
+             conflict=Conflict("This case is already rated."))
+    c.audit("rate", {"satisfaction": {"before": None, "after": satisfaction.rating}})
+    c.event("CaseRated", {"case_id": case_id, "number": case["number"],
+                          "rating": satisfaction.rating})
+    c.commit()
     return _out(p, {**case, "satisfaction": rating, "updated_at": now})
-

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+
+from portico.inputs import Input
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["new", "in_progress", "waiting_on_customer", "resolved", "closed"]
 Queue = Literal["support", "billing", "priority", "premium"]
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+ContactId = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                             pattern=r"^[A-Za-z0-9_.:-]+$")]
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class NewCase(Input):
@@ -22,8 +23,8 @@ class NewCase(Input):
     description: Text
     category: str = Field(min_length=1, max_length=40)
     priority: Priority = "normal"
-    cc: list[str] = Field(default_factory=list, max_length=10)
-    fields: dict[str, Any] = Field(default_factory=dict)
+    cc: list[ContactId] = Field(default_factory=list, max_length=10)
+    fields: dict[FieldName, Any] = Field(default_factory=dict, max_length=20)
 
 
 class CasePatch(Input):
@@ -31,8 +32,9 @@ class CasePatch(Input):
     status: Status | None = None
     priority: Priority | None = None
     queue: Queue | None = None
-    assignee: str | None = Field(default=None, max_length=64)
-    cc: list[str] | None = Field(default=None, max_length=10)
+    # An empty assignee hands the case back to its queue.
+    assignee: Literal[""] | ContactId | None = None
+    cc: list[ContactId] | None = Field(default=None, max_length=10)
 
 
 class ServiceDue(BaseModel):
@@ -43,7 +45,7 @@ class ServiceDue(BaseModel):
 
 class Rating(BaseModel):
     rating: int
-    comment: str | None
+    comment: str | None = None
     rated_at: str
 
 
@@ -135,6 +137,7 @@ class Attachment(BaseModel):
     filename: str
     content_type: str
     size: int
+    status: Literal["pending_scan", "clean", "quarantined"]
     uploaded_by: str
     created_at: str
 

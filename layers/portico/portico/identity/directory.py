@@ -9,22 +9,20 @@ managers, so the last one cannot be removed even by two managers acting at once.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from portico import access, audit, keys, outbox, principal, store
+from portico import access, audit, aws, change, keys, principal, store
 from portico.access import STAFF_ROLES, Owner, Privilege
 from portico.errors import BadRequest, Conflict, Forbidden, NotFound
-from portico.events import Actor, Event
+from portico.events import Actor
 from portico.identity import models
 from portico.principal import Principal
+from portico.settings import settings
 
 MANAGER = "account_manager"
 PROFILE_FIELDS = ("name", "phone", "language", "notification_preferences", "dashboard")
 DEFAULT_PREFERENCES = models.NotificationPreferences().model_dump()
-
-
-def actor_of(p: Principal) -> Actor:
-    return Actor(type="contact", id=p.contact_id)
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -63,14 +61,13 @@ def new_account(*, account_id: str, number: str, name: str, kind: str, tier: str
 
 
 def create_account(item: dict[str, Any], *, actor: Actor, request_id: str = "") -> None:
-    outbox.commit(
-        [store.put(item, condition="attribute_not_exists(pk)"),
-         audit.entry(entity="account", entity_id=item["id"], account_id=item["id"],
-                     action="create", changed=audit.changes(None, item, (
-                         "number", "name", "kind", "tier", "partner_account_id")),
-                     actor_contact_id=actor.id, actor_account_id=None, request_id=request_id)],
-        [Event(type="AccountCreated", actor=actor, account_id=item["id"],
-               data={k: item.get(k) for k in ("number", "name", "kind", "tier")})])
+    c = change.system("account", item["id"], Owner(item["id"]), request_id=request_id,
+                      actor=actor)
+    c.create(item)
+    c.audit("create", audit.changes(None, item, ("number", "name", "kind", "tier",
+                                                 "partner_account_id")))
+    c.event("AccountCreated", {k: item.get(k) for k in ("number", "name", "kind", "tier")})
+    c.commit()
 
 
 # -- memberships --------------------------------------------------------------------------
@@ -93,34 +90,51 @@ def check_roles(p: Principal | None, account: dict[str, Any], roles: list[str]) 
         raise Forbidden(f"These roles cannot be given here: {', '.join(refused)}.")
 
 
-def membership_writes(*, account: dict[str, Any], contact_id: str, email: str, name: str,
-                      language: str, roles: list[str], joined_at: str,
-                      contact: dict[str, Any] | None) -> list[store.TransactItem]:
-    """Add a contact to an account: membership item, contact item, manager count."""
+def add_member(c: change.Change, *, account: dict[str, Any], contact_id: str, email: str,
+               name: str, language: str, roles: list[str], joined_at: str,
+               contact: dict[str, Any] | None) -> None:
+    """Add a contact to an account within change `c`: membership item, contact item,
+    manager count."""
     account_id = str(account["id"])
-    entry = {"roles": sorted(roles), "active": True, "kind": account["kind"]}
-    writes = [store.put({
+    roles = sorted(set(roles))
+    entry = {"roles": roles, "active": True, "kind": account["kind"]}
+    c.create({
         **keys.membership(account_id, contact_id),
         **keys.membership_by_contact(account_id, contact_id),
         "type": "Membership", "account_id": account_id, "contact_id": contact_id,
-        "email": email, "name": name, "roles": sorted(roles), "active": True,
+        "email": email, "name": name, "roles": roles, "active": True,
         "joined_at": joined_at,
-    }, condition="attribute_not_exists(pk)")]
+    }, conflict=Conflict("You are already a member of this account."))
     if contact is None:
-        writes.append(store.put({
+        c.create({
             **keys.contact(contact_id), "type": "Contact", "id": contact_id, "email": email,
             "name": name, "language": language, "active": True,
             "primary_account_id": account_id, "accounts": {account_id: entry},
             "notification_preferences": DEFAULT_PREFERENCES, "created_at": joined_at,
-        }, condition="attribute_not_exists(pk)"))
+        })
     else:
-        writes.append(store.update(
-            keys.contact(contact_id), set_={("accounts", account_id): entry},
-            condition="attribute_exists(pk) AND attribute_not_exists(#accounts.#aid)",
-            names={"#aid": account_id}))
+        c.update(keys.contact(contact_id), set_={("accounts", account_id): entry},
+                 condition="attribute_exists(pk) AND attribute_not_exists(#accounts.#aid)",
+                 names={"#aid": account_id},
+                 conflict=Conflict("You are already a member of this account."))
     if MANAGER in roles:
-        writes.append(store.update(keys.account(account_id), add={"active_managers": 1}))
-    return writes
+        c.update(keys.account(account_id), add={"active_managers": 1})
+
+
+def enrol(*, account: dict[str, Any], contact_id: str, email: str, name: str, language: str,
+          roles: list[str], joined_at: str, contact: dict[str, Any] | None,
+          request_id: str) -> None:
+    """Make a contact a member as the system does (seeding, ingestion from a back office):
+    membership, contact, audit entry and ContactJoined in one change."""
+    account_id = str(account["id"])
+    c = change.system("membership", f"{account_id}/{contact_id}", Owner(account_id, contact_id),
+                      request_id=request_id)
+    add_member(c, account=account, contact_id=contact_id, email=email, name=name,
+               language=language, roles=roles, joined_at=joined_at, contact=contact)
+    c.audit("join", {"roles": {"before": None, "after": sorted(set(roles))}})
+    c.event("ContactJoined", {"contact_id": contact_id, "email": email,
+                              "roles": sorted(set(roles)), "new_login": contact is None})
+    c.commit()
 
 
 def contact_item(contact_id: str) -> dict[str, Any] | None:
@@ -137,7 +151,7 @@ def list_contacts(p: Principal, account_id: str, *, cursor: str | None,
 
 def _contact_out(m: dict[str, Any]) -> models.Contact:
     return models.Contact(id=m["contact_id"], account_id=m["account_id"], email=m["email"],
-                          name=m.get("name", ""), roles=list(m.get("roles", [])),
+                          name=m.get("name") or "", roles=list(m.get("roles") or []),
                           active=bool(m.get("active")), joined_at=m.get("joined_at"))
 
 
@@ -163,44 +177,31 @@ def update_member(p: Principal, account_id: str, contact_id: str,
         return _contact_out(member)
 
     was, will = is_manager(member["roles"], member["active"]), is_manager(roles, active)
-    writes = [
-        store.update(keys.membership(account_id, contact_id), set_=after,
-                     condition="attribute_exists(pk)"),
-        _contact_membership_update(contact_id, account_id, roles, active, str(account["kind"])),
-        audit.by(p, entity="membership", entity_id=f"{account_id}/{contact_id}",
-                 account_id=account_id, action="update", changed=changed),
-    ]
-    last_manager_guard = None
+    c = change.by(p, "membership", f"{account_id}/{contact_id}", Owner(account_id, contact_id),
+                  Privilege.UPDATE)
+    c.update(keys.membership(account_id, contact_id), set_=after,
+             condition="attribute_exists(pk)")
+    c.update(keys.contact(contact_id),
+             # Tokens issued before this stop working (portico.principal).
+             set_={("accounts", account_id): {"roles": roles, "active": active,
+                                              "kind": str(account["kind"])},
+                   "tokens_valid_after": int(time.time())},
+             condition="attribute_exists(#accounts.#aid)", names={"#aid": account_id})
     if was and not will:
         # Customers may not lock their account's last manager out; staff may.
         guard = None if p.is_staff else "#active_managers > :one"
-        last_manager_guard = len(writes) if guard else None
-        writes.append(store.update(keys.account(account_id), add={"active_managers": -1},
-                                   condition=guard, values={":one": 1} if guard else None))
+        c.update(keys.account(account_id), add={"active_managers": -1}, condition=guard,
+                 values={":one": 1} if guard else None,
+                 conflict=Conflict("This is the account's last active account manager: "
+                                   "make someone else a manager first."))
     elif will and not was:
-        writes.append(store.update(keys.account(account_id), add={"active_managers": 1}))
-    try:
-        outbox.commit(writes, [Event(
-            type="ContactRolesChanged" if "roles" in changed else "ContactAccessChanged",
-            actor=actor_of(p), account_id=account_id,
-            data={"contact_id": contact_id, "changes": changed})])
-    except Conflict as e:
-        failed = e.details.get("failed") if isinstance(e.details, dict) else None
-        if last_manager_guard is not None and failed == last_manager_guard:
-            raise Conflict("This is the account's last active account manager: "
-                           "make someone else a manager first.") from None
-        raise
+        c.update(keys.account(account_id), add={"active_managers": 1})
+    c.audit("update", changed)
+    c.event("ContactRolesChanged" if "roles" in changed else "ContactAccessChanged",
+            {"contact_id": contact_id, "changes": changed})
+    c.commit()
     principal.forget(contact_id)
     return _contact_out({**member, **after})
-
-
-def _contact_membership_update(contact_id: str, account_id: str, roles: list[str],
-                               active: bool, kind: str) -> store.TransactItem:
-    return store.update(keys.contact(contact_id),
-                        set_={("accounts", account_id): {"roles": roles, "active": active,
-                                                         "kind": kind}},
-                        condition="attribute_exists(#accounts.#aid)",
-                        names={"#aid": account_id})
 
 
 # -- the caller's own profile -------------------------------------------------------------
@@ -208,8 +209,8 @@ def _me(p: Principal, contact: dict[str, Any]) -> models.Me:
     names = {a["id"]: a for a in store.batch_get(
         [keys.account(m.account_id) for m in p.memberships])}
     return models.Me(
-        id=p.contact_id, email=str(contact["email"]), name=str(contact.get("name", "")),
-        phone=contact.get("phone"), language=contact.get("language", "en"),
+        id=p.contact_id, email=str(contact["email"]), name=str(contact.get("name") or ""),
+        phone=contact.get("phone") or None, language=contact.get("language") or "en",
         account_id=p.account_id, roles=sorted(p.roles),
         memberships=[models.MembershipOut(
             account_id=m.account_id, account_name=str(names.get(m.account_id, {}).get(
@@ -235,21 +236,36 @@ def update_me(p: Principal, patch: models.MePatch) -> models.Me:
     contact = contact_item(p.contact_id)
     if contact is None:
         raise NotFound("No such contact.")
-    values = patch.model_dump(exclude_unset=True)
+    # An empty phone clears it: the attribute goes, nothing stores a null or "".
+    values = {k: (None if v == "" else v) for k, v in patch.model_dump(exclude_unset=True).items()}
     after = {**contact, **values}
     changed = audit.changes(contact, after, PROFILE_FIELDS)
     if not changed:
         return _me(p, contact)
-    writes = [store.update(keys.contact(p.contact_id), set_=values,
-                           condition="attribute_exists(pk)"),
-              audit.by(p, entity="contact", entity_id=p.contact_id, account_id=p.account_id,
-                       action="update", changed=changed)]
+    c = change.by(p, "contact", p.contact_id, Owner(p.account_id, p.contact_id),
+                  Privilege.UPDATE)
+    c.update(keys.contact(p.contact_id), set_=values, condition="attribute_exists(pk)")
     if "name" in changed:
         # The account's people list shows names without a read per person.
-        writes += [store.update(keys.membership(m.account_id, p.contact_id),
-                                set_={"name": values["name"]}) for m in p.memberships]
-    outbox.commit(writes, [Event(type="ContactUpdated", actor=actor_of(p),
-                                 account_id=p.account_id,
-                                 data={"contact_id": p.contact_id, "fields": sorted(changed)})])
+        for m in p.memberships:
+            c.update(keys.membership(m.account_id, p.contact_id), set_={"name": values["name"]})
+    c.audit("update", changed)
+    c.event("ContactUpdated", {"contact_id": p.contact_id, "fields": sorted(changed)})
+    c.commit()
     principal.forget(p.contact_id)
     return _me(p, after)
+
+
+def sign_out_everywhere(p: Principal) -> None:
+    """End every session of the caller: Cognito revokes the refresh tokens, and access
+    tokens issued until now stop working here within the principal cache's minute."""
+    c = change.by(p, "contact", p.contact_id, Owner(p.account_id, p.contact_id),
+                  Privilege.UPDATE)
+    aws.client("cognito-idp").admin_user_global_sign_out(
+        UserPoolId=settings().user_pool_id, Username=p.email)
+    c.update(keys.contact(p.contact_id), set_={"tokens_valid_after": int(time.time())},
+             condition="attribute_exists(pk)")
+    c.audit("sign_out", {"sessions": {"before": "active", "after": "revoked"}})
+    c.event("ContactSignedOut", {"contact_id": p.contact_id})
+    c.commit()
+    principal.forget(p.contact_id)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from portico import access, audit, aws, keys, mail, outbox, principal, store
+from portico import access, audit, aws, change, clock, keys, limits, mail, principal, store
 from portico.access import Owner, Privilege
 from portico.errors import Conflict, Gone, NotFound, PorticoError, Unauthorized
-from portico.events import Actor, Event
+from portico.events import Actor
 from portico.identity import directory, models
 from portico.principal import Principal
 from portico.settings import settings
@@ -32,12 +32,14 @@ class PasswordRefused(PorticoError):
     code = "weak_password"
 
 
+class ExistingLogin(Unauthorized):
+    """The address has a login and this is not its password: the page asks for that."""
+
+    code = "existing_login"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _iso(dt: datetime) -> str:
-    return dt.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _link(token: str) -> str:
@@ -47,7 +49,7 @@ def _link(token: str) -> str:
 def _out(item: dict[str, Any], *, link: str | None = None,
          email_sent: bool | None = None) -> models.Invitation:
     status = item["status"]
-    if status == "pending" and item["valid_until"] < _iso(datetime.now(UTC)):
+    if status == "pending" and clock.parse(item["valid_until"]) < clock.now():
         status = "expired"
     return models.Invitation(
         id=item["id"], account_id=item["account_id"], email=item["email"],
@@ -56,13 +58,13 @@ def _out(item: dict[str, Any], *, link: str | None = None,
         invited_by=item.get("invited_by"), link=link, email_sent=email_sent)
 
 
-def _token_items(invitation: dict[str, Any], token: str,
-                 valid_until: datetime) -> store.TransactItem:
-    return store.put({
+def _token_item(c: change.Change, invitation: dict[str, Any], token: str,
+                valid_until: datetime) -> None:
+    c.create({
         **keys.invitation_token(token_hash(token)), "type": "InvitationToken",
         "account_id": invitation["account_id"], "invitation_id": invitation["id"],
         "expires_at": int((valid_until + timedelta(days=TOKEN_KEPT_DAYS)).timestamp()),
-    }, condition="attribute_not_exists(pk)")
+    })
 
 
 def _send(item: dict[str, Any], token: str, inviter: str, account_name: str) -> bool:
@@ -77,53 +79,48 @@ def _send(item: dict[str, Any], token: str, inviter: str, account_name: str) -> 
 
 
 def create(p: Principal, account_id: str, new: models.NewInvitation) -> models.Invitation:
-    access.require(p, "invitation", Privilege.CREATE, Owner(account_id))
+    invitation_id = uuid.uuid4().hex
+    c = change.by(p, "invitation", invitation_id, Owner(account_id), Privilege.CREATE)
     account = directory.account_item(account_id)
     directory.check_roles(p, account, list(new.roles))
-    return issue(account, new, actor=directory.actor_of(p), invited_by=p.contact_id,
-                 inviter=p.name or p.email, language=new.language or p.language,
-                 audit_actor=(p.contact_id, p.account_id), request_id=p.request_id)
+    limits.invitations(account_id, new.email)
+    return issue(c, account, new, invited_by=p.contact_id, inviter=p.name or p.email,
+                 language=new.language or p.language)
 
 
-def issue(account: dict[str, Any], new: models.NewInvitation, *, actor: Actor,
-          invited_by: str | None, inviter: str, language: str,
-          audit_actor: tuple[str | None, str | None] = (None, None),
-          request_id: str = "") -> models.Invitation:
-    """Store an invitation, e-mail its link and answer it with the link. The caller has
-    checked that the roles may be given (create) or is the operator (portico.admin)."""
+def issue(c: change.Change, account: dict[str, Any], new: models.NewInvitation, *,
+          invited_by: str | None, inviter: str, language: str) -> models.Invitation:
+    """Store an invitation (change `c` is about it), e-mail its link and answer it with the
+    link. The caller has checked that the roles may be given (create) or is the operator
+    (portico.admin)."""
     account_id = str(account["id"])
+    # The answer says only whether the address is a member of this account: whether it
+    # has a login elsewhere is not this account's business.
     existing = _cognito_user(new.email)
     if existing is not None and store.get(keys.membership(account_id, _sub(existing))):
         raise Conflict("This address already belongs to a member of the account.")
-    now = datetime.now(UTC)
+    now = clock.now()
     valid_until = now + timedelta(days=settings().invitation_days)
     token = secrets.token_urlsafe(32)
-    invitation_id = uuid.uuid4().hex
+    invitation_id = c.entity_id
     item: dict[str, Any] = {
         **keys.invitation(account_id, invitation_id), "type": "Invitation",
         "id": invitation_id, "account_id": account_id, "email": new.email,
         "roles": sorted(set(new.roles)),
         "language": language if language in mail.LANGUAGES else "en", "status": "pending",
-        "created_at": _iso(now), "valid_until": _iso(valid_until),
+        "created_at": clock.iso(now), "valid_until": clock.iso(valid_until),
         "invited_by": invited_by, "token_hash": token_hash(token),
     }
-    try:
-        outbox.commit([
-            store.put(item, condition="attribute_not_exists(pk)"),
-            store.put({**keys.invitation_email(account_id, new.email), "type": "InvitedEmail",
-                       "invitation_id": invitation_id}, condition="attribute_not_exists(pk)"),
-            _token_items(item, token, valid_until),
-            audit.entry(entity="invitation", entity_id=invitation_id, account_id=account_id,
-                        action="create", changed=audit.changes(None, item, (
-                            "email", "roles", "valid_until")),
-                        actor_contact_id=audit_actor[0], actor_account_id=audit_actor[1],
-                        request_id=request_id),
-        ], [Event(type="ContactInvited", actor=actor, account_id=account_id,
-                  data={"invitation_id": invitation_id, "email": new.email,
-                        "roles": item["roles"], "valid_until": item["valid_until"]})])
-    except Conflict:
-        raise Conflict("This address already has a pending invitation to the account: "
-                       "re-send or revoke it.") from None
+    pending = Conflict("This address already has a pending invitation to the account: "
+                       "re-send or revoke it.")
+    c.create(item, conflict=pending)
+    c.create({**keys.invitation_email(account_id, new.email), "type": "InvitedEmail",
+              "invitation_id": invitation_id}, conflict=pending)
+    _token_item(c, item, token, valid_until)
+    c.audit("create", audit.changes(None, item, ("email", "roles", "valid_until")))
+    c.event("ContactInvited", {"invitation_id": invitation_id, "email": new.email,
+                               "roles": item["roles"], "valid_until": item["valid_until"]})
+    c.commit()
     sent = _send(item, token, inviter, str(account["name"]))
     return _out(item, link=_link(token), email_sent=sent)
 
@@ -149,38 +146,39 @@ def list_for(p: Principal, account_id: str, *, cursor: str | None,
 
 def revoke(p: Principal, account_id: str, invitation_id: str) -> None:
     item = _pending(p, account_id, invitation_id, Privilege.DELETE)
-    outbox.commit([
-        store.update(keys.invitation(account_id, invitation_id), set_={"status": "revoked"},
-                     condition="#status = :pending", values={":pending": "pending"}),
-        store.delete(keys.invitation_token(item["token_hash"])),
-        store.delete(keys.invitation_email(account_id, item["email"])),
-        audit.by(p, entity="invitation", entity_id=invitation_id, account_id=account_id,
-                 action="revoke", changed={"status": {"before": "pending", "after": "revoked"}}),
-    ], [Event(type="InvitationRevoked", actor=directory.actor_of(p), account_id=account_id,
-              data={"invitation_id": invitation_id, "email": item["email"]})])
+    c = change.by(p, "invitation", invitation_id, Owner(account_id), Privilege.DELETE)
+    c.update(keys.invitation(account_id, invitation_id), set_={"status": "revoked"},
+             condition="#status = :pending", values={":pending": "pending"},
+             conflict=Conflict("The invitation was just used or revoked."))
+    c.delete(keys.invitation_token(item["token_hash"]))
+    c.delete(keys.invitation_email(account_id, item["email"]))
+    c.audit("revoke", {"status": {"before": "pending", "after": "revoked"}})
+    c.event("InvitationRevoked", {"invitation_id": invitation_id, "email": item["email"]})
+    c.commit()
 
 
 def resend(p: Principal, account_id: str, invitation_id: str) -> models.Invitation:
     """A new link and a new week; the old link stops working."""
     item = _pending(p, account_id, invitation_id, Privilege.CREATE)
+    c = change.by(p, "invitation", invitation_id, Owner(account_id), Privilege.CREATE)
+    limits.invitations(account_id, item["email"])
     account = directory.account_item(account_id)
-    now = datetime.now(UTC)
+    now = clock.now()
     valid_until = now + timedelta(days=settings().invitation_days)
     token = secrets.token_urlsafe(32)
-    after = {**item, "valid_until": _iso(valid_until), "token_hash": token_hash(token)}
-    outbox.commit([
-        store.update(keys.invitation(account_id, invitation_id),
-                     set_={"valid_until": after["valid_until"], "token_hash": after["token_hash"]},
-                     condition="#status = :pending AND #token_hash = :old",
-                     values={":pending": "pending", ":old": item["token_hash"]}),
-        store.delete(keys.invitation_token(item["token_hash"])),
-        _token_items(after, token, valid_until),
-        audit.by(p, entity="invitation", entity_id=invitation_id, account_id=account_id,
-                 action="resend", changed=audit.changes(item, after, ("valid_until",))),
-    ], [Event(type="ContactInvited", actor=directory.actor_of(p), account_id=account_id,
-              data={"invitation_id": invitation_id, "email": item["email"],
-                    "roles": item["roles"], "valid_until": after["valid_until"],
-                    "resent": True})])
+    after = {**item, "valid_until": clock.iso(valid_until), "token_hash": token_hash(token)}
+    c.update(keys.invitation(account_id, invitation_id),
+             set_={"valid_until": after["valid_until"], "token_hash": after["token_hash"]},
+             condition="#status = :pending AND #token_hash = :old",
+             values={":pending": "pending", ":old": item["token_hash"]},
+             conflict=Conflict("The invitation was just used, re-sent or revoked."))
+    c.delete(keys.invitation_token(item["token_hash"]))
+    _token_item(c, after, token, valid_until)
+    c.audit("resend", audit.changes(item, after, ("valid_until",)))
+    c.event("ContactInvited", {"invitation_id": invitation_id, "email": item["email"],
+                               "roles": item["roles"], "valid_until": after["valid_until"],
+                               "resent": True})
+    c.commit()
     sent = _send(after, token, p.name or p.email, str(account["name"]))
     return _out(after, link=_link(token), email_sent=sent)
 
@@ -199,7 +197,7 @@ def _by_token(token: str) -> dict[str, Any]:
         raise Gone("This invitation link is no longer valid. Ask for a new invitation.")
     if item["status"] != "pending":
         raise Gone(f"This invitation was {item['status']}. Ask for a new invitation.")
-    if item["valid_until"] < _iso(datetime.now(UTC)):
+    if clock.parse(item["valid_until"]) < clock.now():
         raise Gone("This invitation has expired. Ask for a new invitation.")
     return item
 
@@ -219,8 +217,7 @@ def preview(token: str) -> models.InvitationPreview:
     item = _by_token(token)
     account = directory.account_item(item["account_id"])
     return models.InvitationPreview(email=item["email"], account_name=str(account["name"]),
-                                    roles=list(item["roles"]), valid_until=item["valid_until"],
-                                    existing_login=_cognito_user(item["email"]) is not None)
+                                    roles=list(item["roles"]), valid_until=item["valid_until"])
 
 
 def _sub(user: dict[str, Any]) -> str:
@@ -241,8 +238,8 @@ def _login(email: str, password: str, name: str) -> tuple[str, bool]:
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") in ("NotAuthorizedException",
                                                            "UserNotFoundException"):
-                raise Unauthorized("This e-mail address already has a portal login: enter "
-                                   "its password to accept.") from None
+                raise ExistingLogin("This e-mail address already has a portal login: enter "
+                                    "its password to accept.") from None
             raise
         return _sub(existing), False
     created = idp.admin_create_user(
@@ -270,32 +267,28 @@ def accept(token: str, acceptance: models.Acceptance, *, request_id: str) -> mod
     contact = directory.contact_item(sub)
     if contact is not None and account_id in (contact.get("accounts") or {}):
         raise Conflict("You are already a member of this account.")
-    joined_at = audit.now()
-    actor = Actor(type="contact", id=sub)
+    joined_at = clock.stamp()
+    c = change.system("membership", f"{account_id}/{sub}", Owner(account_id, sub),
+                      request_id=request_id, actor=Actor(type="contact", id=sub))
+    c.update(keys.invitation(account_id, item["id"]),
+             set_={"status": "accepted", "accepted_by": sub},
+             condition="#status = :pending AND #token_hash = :hash",
+             values={":pending": "pending", ":hash": token_hash(token)},
+             conflict=Gone("This invitation was just used. Sign in, or ask for a new one."))
+    c.delete(keys.invitation_token(token_hash(token)))
+    c.delete(keys.invitation_email(account_id, email))
+    directory.add_member(c, account=account, contact_id=sub, email=email,
+                         name=acceptance.name, language=item.get("language", "en"),
+                         roles=list(item["roles"]), joined_at=joined_at, contact=contact)
+    c.audit("join", {"roles": {"before": None, "after": item["roles"]}})
+    c.event("ContactJoined", {"contact_id": sub, "invitation_id": item["id"], "email": email,
+                              "roles": item["roles"], "new_login": created})
     try:
-        outbox.commit([
-            store.update(keys.invitation(account_id, item["id"]),
-                         set_={"status": "accepted", "accepted_by": sub},
-                         condition="#status = :pending AND #token_hash = :hash",
-                         values={":pending": "pending", ":hash": token_hash(token)}),
-            store.delete(keys.invitation_token(token_hash(token))),
-            store.delete(keys.invitation_email(account_id, email)),
-            *directory.membership_writes(
-                account=account, contact_id=sub, email=email, name=acceptance.name,
-                language=item.get("language", "en"), roles=list(item["roles"]),
-                joined_at=joined_at, contact=contact),
-            audit.entry(entity="membership", entity_id=f"{account_id}/{sub}",
-                        account_id=account_id, action="join",
-                        changed={"roles": {"before": None, "after": item["roles"]}},
-                        actor_contact_id=sub, actor_account_id=account_id,
-                        request_id=request_id),
-        ], [Event(type="ContactJoined", actor=actor, account_id=account_id,
-                  data={"contact_id": sub, "invitation_id": item["id"], "email": email,
-                        "roles": item["roles"], "new_login": created})])
-    except Conflict:
+        c.commit()
+    except PorticoError:
         if created:
             aws.client("cognito-idp").admin_delete_user(UserPoolId=settings().user_pool_id,
                                                         Username=email)
-        raise Gone("This invitation was just used. Sign in, or ask for a new one.") from None
+        raise
     principal.forget(sub)
     return models.Accepted(contact_id=sub, account_id=account_id, email=email)

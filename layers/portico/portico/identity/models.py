@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from portico.inputs import Input
 
 Language = Literal["en", "fi"]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254,
                                          pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# An empty phone number clears it.
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32,
-                                         pattern=r"^\+?[0-9 ()\-]{5,31}$")]
+                                         pattern=r"^(\+?[0-9 ()\-]{5,31})?$")]
 Role = Literal["contact", "account_manager", "billing", "partner", "agent", "admin"]
-
-
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Channels(Input):
@@ -130,9 +129,16 @@ class Contact(BaseModel):
     joined_at: str | None = None
 
 
+def _role_set(roles: list[str] | None) -> list[str] | None:
+    """Roles are a set: each once, in a stable order."""
+    return sorted(set(roles)) if roles is not None else None
+
+
 class ContactPatch(Input):
     roles: list[Role] | None = Field(default=None, min_length=1, max_length=6)
     active: bool | None = None
+
+    _roles_once = field_validator("roles")(_role_set)
 
 
 class ContactPage(BaseModel):
@@ -144,6 +150,8 @@ class NewInvitation(Input):
     email: Email
     roles: list[Role] = Field(min_length=1, max_length=6)
     language: Language | None = None
+
+    _roles_once = field_validator("roles")(_role_set)
 
 
 class Invitation(BaseModel):
@@ -170,7 +178,6 @@ class InvitationPreview(BaseModel):
     account_name: str
     roles: list[str]
     valid_until: str
-    existing_login: bool
 
 
 class Acceptance(Input):

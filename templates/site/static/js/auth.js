@@ -123,11 +123,17 @@ export async function accessToken() {
   return s.accessToken;
 }
 
-/** Sign out on every device: Cognito revokes the refresh tokens. */
+/** Sign out on every device: Cognito revokes the refresh tokens, and the portal refuses
+ * the access tokens already handed out (within a minute). */
 export async function signOutEverywhere() {
   const s = session();
   clear();
-  if (s) await cognito("GlobalSignOut", { AccessToken: s.accessToken }).catch(() => {});
+  if (!s) return;
+  const cfg = await config();
+  await fetch(`${cfg.apiUrl}/me/sign-out`, {
+    method: "POST", headers: { Authorization: `Bearer ${s.accessToken}` },
+  }).catch(() => {});
+  await cognito("GlobalSignOut", { AccessToken: s.accessToken }).catch(() => {});
 }
 
 export async function forgotPassword(email) {

@@ -25,21 +25,25 @@ start(async () => {
   const roles = invitation.roles.map((r) => t(`role.${r}`)).join(", ");
   $("invite-intro").textContent = t("invite.intro", { account: invitation.account_name, roles });
   $("invite-email").value = invitation.email;
-  if (invitation.existing_login) {
+  // Whether the address already has a login is told only to whoever proves the password:
+  // the preview answers the same either way, so the link's holder learns nothing from it.
+  let existing = false;
+  const useExistingLogin = () => {
+    existing = true;
     $("invite-existing").hidden = false;
     $("invite-rules").hidden = true;
     $("again-field").hidden = true;
     $("password-again").required = false;
     $("password-label").textContent = t("signin.password");
     $("password").autocomplete = "current-password";
-  }
+  };
   $("invite-form").hidden = false;
 
   $("invite-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
     const password = $("password").value;
-    if (!invitation.existing_login && password !== $("password-again").value) {
+    if (!existing && password !== $("password-again").value) {
       error.textContent = t("password.mismatch");
       return;
     }
@@ -50,7 +54,10 @@ start(async () => {
       await signIn(invitation.email, password);
       await enter();
     } catch (e) {
-      if (e instanceof AuthError) error.textContent = authMessage(e);
+      if (e.code === "existing_login") {
+        useExistingLogin();
+        error.textContent = t("invite.existing");
+      } else if (e instanceof AuthError) error.textContent = authMessage(e);
       else if (e.status === 410) error.textContent = t("invite.gone");
       else if (e.code === "weak_password" || e.status === 422) error.textContent = t("error.weakpassword");
       else error.textContent = e.message;
