@@ -160,7 +160,8 @@ def snapshot(cloud: LocalCloud) -> set[str]:
 def assert_refused(r: Any, what: str, allowed: tuple[int, ...] = (400, 413, 415, 422)) -> None:
     assert r.status_code in allowed, f"{what}: {r.status_code} {r.text[:300]}"
     error = r.json()["error"]
-    assert error["code"] and error["message"], what
+    assert error["code"], what
+    assert error["message"], what
     assert r.headers.get("Cache-Control") == "no-store", what
 
 
