@@ -51,7 +51,8 @@ def _number(text: str) -> Decimal:
     magnitude = abs(n)
     if n != 0 and not (_SMALLEST <= magnitude <= _LARGEST):
         raise Invalid("A number is too large or too small to store.")
-    if len(n.normalize().as_tuple().digits) > _DIGITS:
+    significant = "".join(map(str, n.as_tuple().digits)).strip("0")
+    if len(significant) > _DIGITS:
         raise Invalid(f"A number has more than {_DIGITS} significant digits.")
     return n
 

@@ -25,6 +25,8 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 THROTTLING_CODES = frozenset({
+    "ProvisionedThroughputExceeded",  # as a transaction's cancellation reason
+    "ThrottlingError",
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "RequestLimitExceeded",
@@ -171,13 +173,19 @@ def transact(items: Sequence[TransactItem]) -> None:
             if e.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             reasons = e.response.get("CancellationReasons", [])
-            codes = [r.get("Code", "None") for r in reasons]
-            if any(c in THROTTLING_CODES for c in codes):
-                raise Throttled(retry_after=1) from e
-            if "ConditionalCheckFailed" not in codes and "TransactionConflict" in codes:
-                raise Conflict("Another change to the same record is in progress; retry.",
-                               details={"retry": True}) from e
-            raise Cancelled(codes) from e
+            raise cancellation([r.get("Code", "None") for r in reasons]) from e
+
+
+def cancellation(codes: list[str]) -> Exception:
+    """What a cancelled transaction means, from its per-item reasons: throttling is a 503
+    with Retry-After, a race with another transaction a 409 to retry, and anything else
+    (a failed condition) is for the unit of work to explain."""
+    if any(c in THROTTLING_CODES for c in codes):
+        return Throttled(retry_after=1)
+    if "ConditionalCheckFailed" not in codes and "TransactionConflict" in codes:
+        return Conflict("Another change to the same record is in progress; retry.",
+                        details={"retry": True})
+    return Cancelled(codes)
 
 
 def get(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:

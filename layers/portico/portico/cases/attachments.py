@@ -57,8 +57,9 @@ def content_disposition(filename: str) -> str:
     ASCII fallback (RFC 6266)."""
     name = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
     name = re.sub(r'["\\;]', "", name).strip() or "download"
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = re.sub(r"[^A-Za-z0-9._ ()\-+,=@!#$&'~]", "_", ascii_name).strip() or "download"
+    ascii_name = "".join(
+        unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "_"
+        for ch in name)
     if ascii_name == name:
         return f'attachment; filename="{name}"'
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
