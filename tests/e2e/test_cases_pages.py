@@ -40,8 +40,11 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     note.write_text("error 42 at 09:14\n")
     page.get_by_label("Add a file").set_input_files(str(note))
     page.get_by_role("button", name="Upload").click()
-    expect(page.get_by_role("status")).to_have_text("scan-log.txt is attached.")
-    expect(page.get_by_role("button", name="Download scan-log.txt")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(
+        "scan-log.txt is attached. It can be downloaded once it has been checked.")
+    # The scanner passes it, and the list offers the download without a reload.
+    expect(page.get_by_role("button", name="Download scan-log.txt")).to_be_visible(
+        timeout=15_000)
 
     # The agent answers from the staff console; an internal note stays with staff.
     staff = browser.new_context(base_url=cloud.url)

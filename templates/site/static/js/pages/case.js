@@ -83,22 +83,40 @@ start(async (me) => {
     } while (cursor);
   }
 
+  // A file downloads once the scanner has passed it; until then the list says so and looks
+  // again a few times.
+  let recheck = 0;
   async function attachments() {
     const list = $("attachments");
     list.replaceChildren();
-    for (const a of (await api(`${path}/attachments?limit=100`)).items) {
+    const items = (await api(`${path}/attachments?limit=100`)).items;
+    for (const a of items) {
       const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link";
-      button.textContent = t("cases.download", { name: a.filename });
-      button.addEventListener("click", async () => {
-        const link = await api(`${path}/attachments/${encodeURIComponent(a.id)}`);
-        location.assign(link.url);
-      });
-      item.append(button);
+      if (a.status === "clean") {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.textContent = t("cases.download", { name: a.filename });
+        button.addEventListener("click", async () => {
+          try {
+            const link = await api(`${path}/attachments/${encodeURIComponent(a.id)}`);
+            location.assign(link.url);
+          } catch (e) {
+            error.textContent = e.message;
+          }
+        });
+        item.append(button);
+      } else {
+        item.textContent = t(a.status === "quarantined" ? "cases.file.quarantined"
+          : "cases.file.pending", { name: a.filename });
+      }
       list.append(item);
     }
+    clearTimeout(recheck);
+    if (items.some((a) => a.status === "pending_scan")) {
+      recheck = setTimeout(() => attachments().catch(() => {}), 2000);
+    }
+    return items;
   }
 
   $("comment-form").addEventListener("submit", async (event) => {
@@ -128,9 +146,8 @@ start(async (me) => {
       form.append("file", file);
       // The storage answers without CORS headers locally; the list below tells if it landed.
       await fetch(upload.url, { method: "POST", body: form, mode: "no-cors" });
-      await attachments();
-      const names = [...$("attachments").querySelectorAll("button")].map((b) => b.textContent);
-      if (names.includes(t("cases.download", { name: file.name }))) {
+      const listed = await attachments();
+      if (listed.some((a) => a.id === upload.attachment_id)) {
         notice(t("cases.uploaded", { name: file.name }));
         $("upload-form").reset();
       } else {
