@@ -64,6 +64,10 @@ class _Cache:
             self._items[key] = (now + ttl, value)
         return value
 
+    def put(self, key: str, value: Any, ttl: float, *, now: float | None = None) -> None:
+        with self._lock:
+            self._items[key] = ((time.monotonic() if now is None else now) + ttl, value)
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._items.pop(key, None)
