@@ -339,7 +339,8 @@ def inspect_upload(bucket: str, key: str, *, version_id: str | None = None, requ
     declared = int(item["size"])
     data = fetch(s3, bucket, key, min(declared, catalog.ATTACHMENT_MAX_BYTES) + 1, first)
     verdict = check(data, str(item["content_type"]), declared, scan=scan)
-    recorded = attachments.scanned(item, verdict.status, verdict.reason, request_id=request_id)
+    recorded = attachments.scanned(item, verdict.status, verdict.reason, request_id=request_id,
+                                   version_id=first)
     if verdict.status == attachments.QUARANTINED:
         s3.delete_object(Bucket=bucket, Key=key)
     return Inspection("recorded" if recorded else "repeated", case_id, attachment_id, verdict)

@@ -122,11 +122,16 @@ def download(p: Principal, case_id: str, attachment_id: str) -> models.Download:
                        if status == PENDING else
                        "The file did not pass the safety check and cannot be downloaded.",
                        details={"status": status})
-    url = aws.client("s3").generate_presigned_url("get_object", Params={
+    params = {
         "Bucket": settings().attachments_bucket, "Key": item["object_key"],
         "ResponseContentDisposition": content_disposition(item["filename"]),
         "ResponseContentType": item["content_type"],
-    }, ExpiresIn=DOWNLOAD_SECONDS)
+    }
+    if item.get("object_version"):
+        # The bytes that were checked, not whatever a second upload put there since.
+        params["VersionId"] = item["object_version"]
+    url = aws.client("s3").generate_presigned_url("get_object", Params=params,
+                                                  ExpiresIn=DOWNLOAD_SECONDS)
     return models.Download(url=url, expires_in=DOWNLOAD_SECONDS, filename=item["filename"])
 
 
@@ -135,9 +140,11 @@ def announced(case_id: str, attachment_id: str) -> dict[str, Any] | None:
     return store.get(keys.attachment(case_id, attachment_id), consistent=True)
 
 
-def scanned(item: dict[str, Any], verdict: str, reason: str, *, request_id: str) -> bool:
+def scanned(item: dict[str, Any], verdict: str, reason: str, *, request_id: str,
+            version_id: str | None = None) -> bool:
     """Record the scanner's verdict on a pending attachment, once: a repeated S3 event for
-    the same object changes nothing. True if this call recorded it."""
+    the same object changes nothing. True if this call recorded it. `version_id` is the
+    object version that was checked: downloads serve that one, whatever lands later."""
     if verdict not in (CLEAN, QUARANTINED):
         raise ValueError(f"unknown verdict {verdict!r}")
     case = store.get(keys.case(item["case_id"]), consistent=True)
@@ -145,7 +152,8 @@ def scanned(item: dict[str, Any], verdict: str, reason: str, *, request_id: str)
         return False
     c = change.system("attachment", item["id"], desk.owner(case), request_id=request_id)
     c.update(keys.attachment(item["case_id"], item["id"]),
-             set_={"status": verdict, "scan_reason": reason, "scanned_at": clock.stamp()},
+             set_={"status": verdict, "scan_reason": reason, "scanned_at": clock.stamp(),
+                   "object_version": version_id},
              condition="#status = :pending", values={":pending": PENDING})
     c.audit("scan", {"status": {"before": PENDING, "after": verdict}},
             entity="case", entity_id=item["case_id"])
