@@ -164,7 +164,9 @@ start(async (me) => {
     error.textContent = "";
     try {
       await api(`${path}/satisfaction`, { method: "POST", body: {
-        rating: Number($("rating").value), comment: $("rating-comment").value.trim() || null } });
+        rating: Number($("rating").value),
+        ...($("rating-comment").value.trim() ? { comment: $("rating-comment").value.trim() } : {}),
+      } });
       await show();
     } catch (e) {
       error.textContent = e.message;

@@ -27,7 +27,7 @@ start(async (me) => {
     }
     const body = {
       name: $("name").value.trim(),
-      phone: $("phone").value.trim() || null,
+      phone: $("phone").value.trim(), // empty clears it; the API takes no nulls
       language: $("language").value,
       notification_preferences: preferences,
     };
