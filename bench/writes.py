@@ -3,8 +3,9 @@ POST /cases/{id}/comments and PATCH /me, each sent N times in a row (N from the 
 argument or BENCH_WRITES_N, default 200), with the event workers running as in `make run`.
 
 Prints p50/p90/p99 and mean in ms per write, and per request the DynamoDB calls the serving
-function makes and the items its transaction writes. Runs against whichever portico is imported first (the header says which),
-so the same script measures an older checkout put first on PYTHONPATH.
+function makes and the items its transaction writes. Runs against whichever portico is
+imported first (the header says which), so the same script measures an older checkout put
+first on PYTHONPATH.
 """
 
 from __future__ import annotations
