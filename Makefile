@@ -11,12 +11,14 @@ SAM := $(SAM_VENV)/bin/sam
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STACK ?= portico
 
-.PHONY: help venv run site test lint unit e2e browser bench build deploy clean
+.PHONY: help venv run site test lint unit e2e browser bench openapi fuzz build deploy clean
 
 help:
 	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
 	@echo "make test    lint (ruff, mypy, cfn-lint) and the whole test suite"
 	@echo "make bench   benchmarks; prints figures"
+	@echo "make openapi regenerate openapi.json, the API contract, from the handlers"
+	@echo "make fuzz    fuzz the API from openapi.json, longer than in make test"
 	@echo "make build   sam build (layer and functions)"
 	@echo "make deploy  sam deploy to the AWS account in your environment"
 
@@ -62,6 +64,17 @@ test: lint site browser
 
 bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+openapi: venv
+	$(PY) -m infra.openapi
+
+# Examples per operation and the seed; a failure names its seed, to run it again.
+FUZZ_EXAMPLES ?= 100
+FUZZ_SEED ?= $(shell date +%s)
+
+fuzz: venv
+	PORTICO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PORTICO_FUZZ_SEED=$(FUZZ_SEED) \
+	  $(VENV)/bin/pytest tests/integration/test_fuzz.py -q --timeout=1800
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)
