@@ -51,6 +51,8 @@ ERRORS: dict[int, tuple[str, str]] = {
     403: ("Forbidden", "The caller's roles lack the privilege."),
     404: ("NotFound", "No such resource, or not the caller's to see."),
     409: ("Conflict", "The resource changed meanwhile or the state does not allow this."),
+    410: ("Gone", "The link was used, re-sent, revoked or has expired."),
+    413: ("PayloadTooLarge", "The body is larger than 256 KB."),
     415: ("UnsupportedMediaType", "The body is not JSON."),
     422: ("InvalidRequest", "The parameters or body do not match this contract."),
     429: ("TooManyRequests", "Throttled; retry after `Retry-After` seconds."),
@@ -298,6 +300,10 @@ def _operation(op: dict[str, Any], route: Any, renames: dict[str, str], area: st
         responses["204"] = {k: v for k, v in responses["204"].items() if k != "content"}
     for status, (name, _) in ERRORS.items():
         if status == 401 and not route.authorized:
+            continue
+        if status == 410 and not route.path.startswith("/invitations/"):
+            continue  # only an invitation's link runs out
+        if status in (413, 415) and method.upper() not in ("POST", "PUT", "PATCH"):
             continue
         responses[str(status)] = {"$ref": f"#/components/responses/{name}"}
     op["responses"] = dict(sorted(responses.items()))

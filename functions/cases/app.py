@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -32,14 +31,14 @@ class QueueList(BaseModel):
     items: list[str]
 
 
-@app.post("/cases")
-def open_case(new: NewCaseIn) -> Response[str]:
+@app.post("/cases", status_code=201)
+def open_case(new: NewCaseIn) -> models.Case:
     account = new.account_id
     case = desk.open_case(http.principal(app),
                           models.NewCase.model_validate(new.model_dump(exclude={"account_id"})),
                           account)
     metrics.add_metric(name="CasesOpened", unit=MetricUnit.Count, value=1)
-    return http.json_response(case, 201)
+    return case
 
 
 @app.get("/cases")
@@ -68,14 +67,14 @@ def list_comments(case_id: str, cursor: http.Cursor = None, limit: http.Limit = 
     return desk.comments(http.principal(app), case_id, cursor=cursor, limit=limit)
 
 
-@app.post("/cases/<case_id>/comments")
-def add_comment(case_id: str, new: models.NewComment) -> Response[str]:
-    return http.json_response(desk.comment(http.principal(app), case_id, new), 201)
+@app.post("/cases/<case_id>/comments", status_code=201)
+def add_comment(case_id: str, new: models.NewComment) -> models.Comment:
+    return desk.comment(http.principal(app), case_id, new)
 
 
-@app.post("/cases/<case_id>/attachments")
-def add_attachment(case_id: str, new: models.NewAttachment) -> Response[str]:
-    return http.json_response(attachments.start(http.principal(app), case_id, new), 201)
+@app.post("/cases/<case_id>/attachments", status_code=201)
+def add_attachment(case_id: str, new: models.NewAttachment) -> models.Upload:
+    return attachments.start(http.principal(app), case_id, new)
 
 
 @app.get("/cases/<case_id>/attachments")
@@ -89,9 +88,9 @@ def download(case_id: str, attachment_id: str) -> models.Download:
     return attachments.download(http.principal(app), case_id, attachment_id)
 
 
-@app.post("/cases/<case_id>/satisfaction")
-def rate(case_id: str, satisfaction: models.Satisfaction) -> Response[str]:
-    return http.json_response(desk.rate(http.principal(app), case_id, satisfaction), 201)
+@app.post("/cases/<case_id>/satisfaction", status_code=201)
+def rate(case_id: str, satisfaction: models.Satisfaction) -> models.Case:
+    return desk.rate(http.principal(app), case_id, satisfaction)
 
 
 @app.get("/queues")

@@ -46,7 +46,7 @@ def patch_me(patch: models.MePatch) -> models.Me:
     return directory.update_me(http.principal(app), patch)
 
 
-@app.post("/me/sign-out")
+@app.post("/me/sign-out", status_code=204)
 def sign_out_everywhere() -> Response[str]:
     directory.sign_out_everywhere(http.principal(app))
     return http.no_content()
@@ -75,10 +75,9 @@ def list_invitations(account_id: str, cursor: http.Cursor = None, limit: http.Li
     return invitations.list_for(http.principal(app), account_id, cursor=cursor, limit=limit)
 
 
-@app.post("/accounts/<account_id>/invitations")
-def invite(account_id: str, invitation: models.NewInvitation) -> Response[str]:
-    created = invitations.create(http.principal(app), account_id, invitation)
-    return http.json_response(created, 201)
+@app.post("/accounts/<account_id>/invitations", status_code=201)
+def invite(account_id: str, invitation: models.NewInvitation) -> models.Invitation:
+    return invitations.create(http.principal(app), account_id, invitation)
 
 
 @app.post("/accounts/<account_id>/invitations/<invitation_id>/resend")
@@ -86,7 +85,7 @@ def resend(account_id: str, invitation_id: str) -> models.Invitation:
     return invitations.resend(http.principal(app), account_id, invitation_id)
 
 
-@app.delete("/accounts/<account_id>/invitations/<invitation_id>")
+@app.delete("/accounts/<account_id>/invitations/<invitation_id>", status_code=204)
 def revoke(account_id: str, invitation_id: str) -> Response[str]:
     invitations.revoke(http.principal(app), account_id, invitation_id)
     return http.no_content()

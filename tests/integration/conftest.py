@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from infra.local import LocalCloud
+from portico.events import SYSTEM
+from portico.identity import directory
+
 RUNS_LAST = "runs_last"
+
+
+@pytest.fixture
+def fresh_account(cloud: LocalCloud) -> str:
+    """A customer account of its own, with no one in it yet."""
+    account_id = f"acc-{uuid.uuid4().hex[:8]}"
+    with cloud.functions["IdentityFunction"].environment():
+        directory.create_account(directory.new_account(
+            account_id=account_id, number="A-9" + account_id[-4:], name="Fresh Oy",
+            kind="customer"), actor=SYSTEM)
+    return account_id
 
 
 def pytest_configure(config: pytest.Config) -> None:

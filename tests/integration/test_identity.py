@@ -12,8 +12,6 @@ import pytest
 from moto.ses.models import ses_backends
 
 from infra.local import ACCOUNT_ID, LocalCloud
-from portico.events import SYSTEM
-from portico.identity import directory
 from tests.conftest import Portal, listen
 
 NW = "acc-northwind"
@@ -295,16 +293,6 @@ def test_existing_login_joins_with_its_own_password(portal: Portal) -> None:
 
 
 # -- managing the account's people --------------------------------------------------------
-@pytest.fixture
-def fresh_account(cloud: LocalCloud, portal: Portal) -> str:
-    account_id = f"acc-{uuid.uuid4().hex[:8]}"
-    with cloud.functions["IdentityFunction"].environment():
-        directory.create_account(directory.new_account(
-            account_id=account_id, number="A-9" + account_id[-4:], name="Fresh Oy",
-            kind="customer"), actor=SYSTEM)
-    return account_id
-
-
 def test_the_last_manager_cannot_be_locked_out(portal: Portal, fresh_account: str) -> None:
     first = join(portal, fresh_account, ["account_manager"], as_user=ADMIN)
     first_token = portal.tokens(first["email"], PASSWORD)["AccessToken"]

@@ -99,10 +99,11 @@ def test_staff_cannot_open_a_case_for_an_account_that_does_not_exist(portal: Por
 
 
 # -- rate limits ---------------------------------------------------------------------------
-def test_invitation_mail_to_one_address_is_limited(portal: Portal) -> None:
+def test_invitation_mail_to_one_address_is_limited(portal: Portal, cloud: LocalCloud) -> None:
     email = new_email("flood")
     first = invite(portal, NW, email, ["contact"])
-    for _ in range(limits.INVITATIONS_PER_ADDRESS.most - 1):
+    most = int(cloud.functions["IdentityFunction"].env["INVITATIONS_PER_ADDRESS_HOUR"])
+    for _ in range(most - 1):
         r = portal.request("POST", f"/accounts/{NW}/invitations/{first['id']}/resend",
                            as_user=MANAGER)
         assert r.status_code == 200, r.text
@@ -116,6 +117,21 @@ def test_invitation_mail_to_one_address_is_limited(portal: Portal) -> None:
                            as_user="manager@contoso.example",
                            json={"email": email, "roles": ["contact"]})
     assert other.status_code == 429
+
+
+def test_invitation_mail_from_one_account_is_limited(portal: Portal, cloud: LocalCloud,
+                                                     fresh_account: str) -> None:
+    identity = cloud.functions["IdentityFunction"]
+    saved = identity.env["INVITATIONS_PER_ACCOUNT_HOUR"]
+    identity.env["INVITATIONS_PER_ACCOUNT_HOUR"] = "3"
+    try:
+        sent = [portal.request("POST", f"/accounts/{fresh_account}/invitations",
+                               as_user=ADMIN, json={"email": new_email("many"),
+                                                    "roles": ["contact"]}).status_code
+                for _ in range(4)]
+    finally:
+        identity.env["INVITATIONS_PER_ACCOUNT_HOUR"] = saved
+    assert sent == [201, 201, 201, 429]
 
 
 def test_a_limit_holds_across_functions_and_expires(cloud: LocalCloud) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from portico import keys, store
 from portico.errors import TooManyRequests
+from portico.settings import settings
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,6 @@ class Limit:
     what: str  # for the message: "invitations to this address"
 
 
-INVITATIONS_PER_ADDRESS = Limit("invitation-address", 10, 3600, "invitations to this address")
-INVITATIONS_PER_ACCOUNT = Limit("invitation-account", 50, 3600,
-                                "invitations from this account")
 
 
 def subject(value: str) -> str:
@@ -46,7 +44,18 @@ def take(limit: Limit, who: str, *, now: float | None = None) -> None:
                               retry_after=max(1, int(end - t)))
 
 
+def invitations_per_address() -> Limit:
+    return Limit("invitation-address", settings().invitations_per_address_hour, 3600,
+                 "invitations to this address")
+
+
+def invitations_per_account() -> Limit:
+    return Limit("invitation-account", settings().invitations_per_account_hour, 3600,
+                 "invitations from this account")
+
+
 def invitations(account_id: str, email: str) -> None:
-    """An invitation mail: at most 10 an hour to one address, 50 an hour from one account."""
-    take(INVITATIONS_PER_ADDRESS, subject(email))
-    take(INVITATIONS_PER_ACCOUNT, account_id)
+    """An invitation mail: by default at most 10 an hour to one address and 50 an hour
+    from one account (INVITATIONS_PER_*_HOUR in template.yaml)."""
+    take(invitations_per_address(), subject(email))
+    take(invitations_per_account(), account_id)

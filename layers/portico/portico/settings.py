@@ -22,6 +22,8 @@ class Settings(BaseModel):
     mail_from: str
     site_url: str
     invitation_days: int
+    invitations_per_address_hour: int
+    invitations_per_account_hour: int
 
 
 def settings() -> Settings:
@@ -40,4 +42,6 @@ def settings() -> Settings:
         mail_from=env.get("MAIL_FROM", ""),
         site_url=env.get("SITE_URL", "").rstrip("/"),
         invitation_days=int(env.get("INVITATION_DAYS", "7")),
+        invitations_per_address_hour=int(env.get("INVITATIONS_PER_ADDRESS_HOUR", "10")),
+        invitations_per_account_hour=int(env.get("INVITATIONS_PER_ACCOUNT_HOUR", "50")),
     )
