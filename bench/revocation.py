@@ -34,7 +34,7 @@ def main() -> None:
         assert http.get(f"{cloud.api_url}/cases").status_code == 200
         with cloud.functions["CasesFunction"].environment():
             stale = store.get(keys.contact(user["contact_id"]))
-        time.sleep(1.05 - time.time() % 1)  # a token of the same second would go as well
+        time.sleep(1.05 - time.time() % 1)  # a token of the sign-out's own second passes
 
         started = time.perf_counter()
         assert http.post(f"{cloud.api_url}/me/sign-out").status_code == 204

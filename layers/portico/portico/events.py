@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from portico import clock
 
 SOURCE = "portico"
 
@@ -23,17 +24,13 @@ class Actor(BaseModel):
 SYSTEM = Actor(type="system")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     type: str = Field(pattern=r"^[A-Z][A-Za-z]+$")
     version: int = Field(default=1, ge=1)
-    occurred_at: str = Field(default_factory=_now)
+    occurred_at: str = Field(default_factory=clock.stamp)
     actor: Actor
     account_id: str | None
     data: dict[str, Any]

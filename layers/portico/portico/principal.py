@@ -106,9 +106,10 @@ def resolve(sub: str, *, account_id: str | None = None, request_id: str = "",
     if not contact or not contact.get("active", False):
         raise Forbidden("Your portal access is not active.")
     valid_after = contact.get("tokens_valid_after")
-    # `iat` counts whole seconds: a token of the very second of the revocation may predate
-    # it, so it goes too (signing in again works from the next second).
-    if issued_at is not None and valid_after is not None and issued_at <= int(valid_after):
+    # `iat` counts whole seconds, and a token of the revocation's own second is taken as
+    # newer: signing in again right after signing out must work, and a token stolen earlier
+    # is older than that.
+    if issued_at is not None and valid_after is not None and issued_at < int(valid_after):
         raise Unauthorized("Your session has ended; sign in again.")
     acting = account_id or str(contact.get("primary_account_id", ""))
     ms = {m.account_id: m for m in memberships(contact)}
