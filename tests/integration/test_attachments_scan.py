@@ -7,8 +7,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import struct
-import zlib
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
@@ -17,20 +15,12 @@ import requests
 
 from infra.local import LocalCloud
 from tests.conftest import Portal, listen, sample_event, wait_for
+from tests.unit.test_scan import EICAR, png
 
 CONTACT = "contact@northwind.example"
 AGENT = "agent@portico.example"
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 # Split so that antivirus on the machine running the tests leaves this file alone.
-EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
 def open_case(portal: Portal) -> dict[str, Any]:

@@ -25,6 +25,16 @@ class Invalid(PorticoError):
     code = "invalid_request"
 
 
+class PayloadTooLarge(PorticoError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(PorticoError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class Unauthorized(PorticoError):
     status = 401
     code = "unauthorized"

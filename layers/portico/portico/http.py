@@ -25,7 +25,13 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from portico import inputs
-from portico.errors import BadRequest, PorticoError, Unauthorized
+from portico.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    PorticoError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
 from portico.principal import Principal, resolve
 from portico.settings import settings
 from portico.store import THROTTLING_CODES
@@ -138,16 +144,6 @@ def _aws_error(e: ClientError) -> Response[str]:
 def _unexpected(_: Exception) -> Response[str]:
     logger.exception("Unhandled error")
     return error_response(500, "internal_error", "Something went wrong on our side.")
-
-
-class UnsupportedMediaType(PorticoError):
-    status = 415
-    code = "unsupported_media_type"
-
-
-class PayloadTooLarge(PorticoError):
-    status = 413
-    code = "payload_too_large"
 
 
 MAX_PATH_PARAMETER = 128
