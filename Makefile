@@ -9,9 +9,8 @@ STATE ?= build/local.json
 SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-STACK ?= portico
 
-.PHONY: help venv run site test lint unit e2e browser bench openapi fuzz build deploy clean
+.PHONY: help venv run site test lint unit e2e browser bench openapi fuzz build deploy destroy clean
 
 help:
 	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
@@ -20,7 +19,8 @@ help:
 	@echo "make openapi regenerate openapi.json, the API contract, from the handlers"
 	@echo "make fuzz    fuzz the API from openapi.json, longer than in make test"
 	@echo "make build   sam build (layer and functions)"
-	@echo "make deploy  sam deploy to the AWS account in your environment"
+	@echo "make deploy  ENV=dev|prod: sam build, sam deploy, then the site (README: Deploy)"
+	@echo "make destroy ENV=dev: delete the dev stack and the data it keeps"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,7 +59,8 @@ browser:
 e2e: venv site browser
 	$(VENV)/bin/pytest tests/e2e -q
 
-test: lint site browser
+# The SAM CLI too: a test runs `sam build` and imports what it built.
+test: lint site browser $(SAM)
 	$(VENV)/bin/pytest -q
 
 bench: venv
@@ -83,9 +84,23 @@ $(SAM):
 build: $(SAM)
 	$(SAM) build
 
+# make deploy ENV=dev|prod [MAIL_FROM=you@example.com ALARM_EMAIL=ops@example.com ...]
+ENV ?= prod
+STACK = $(if $(filter dev,$(ENV)),portico-dev,portico)
+LOG_LEVEL = $(if $(filter dev,$(ENV)),DEBUG,INFO)
+OVERRIDES = Stage=$(ENV) LogLevel=$(LOG_LEVEL) \
+  $(if $(MAIL_FROM),MailFrom=$(MAIL_FROM)) $(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL)) \
+  $(if $(SITE_DOMAIN),SiteDomainName=$(SITE_DOMAIN)) \
+  $(if $(SITE_CERTIFICATE),SiteCertificateArn=$(SITE_CERTIFICATE))
+
 deploy: build venv
-	$(SAM) deploy
+	$(SAM) deploy --config-env $(ENV) --parameter-overrides $(OVERRIDES)
 	$(PY) -m infra.deploy --stack $(STACK)
+
+# Deletes a dev stack and the data it keeps; refuses prod.
+destroy: venv
+	@test "$(ENV)" != prod || { echo "make destroy ENV=dev: prod is deleted by hand"; exit 1; }
+	$(PY) -m infra.deploy --stack $(STACK) --destroy
 
 clean:
 	rm -rf build .aws-sam .pytest_cache .mypy_cache .ruff_cache

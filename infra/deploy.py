@@ -2,6 +2,7 @@
 
 Reads the stack's outputs, builds the site with a `config.json` for that stack, uploads it
 to the site bucket (removing what the new build no longer has) and invalidates CloudFront.
+`--destroy` deletes a dev stack and the data its DeletionPolicy keeps (`make destroy`).
 """
 
 from __future__ import annotations
@@ -74,12 +75,65 @@ def publish(session: Any, stack: str) -> str:
     return outputs["SiteUrl"]
 
 
+def empty_bucket(s3: Any, bucket: str) -> int:
+    """Delete every object version and delete marker of a bucket. How many went."""
+    gone = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                   for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        for i in range(0, len(objects), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects[i:i + 1000]})
+        gone += len(objects)
+    return gone
+
+
+def remove_data(session: Any, outputs: dict[str, str]) -> list[str]:
+    """Delete what a deleted stack keeps (table, user pool, attachments and documents):
+    a dev stack's data, never a prod one's. What was removed, by name."""
+    s3 = session.client("s3")
+    removed = []
+    for name in (outputs.get("AttachmentsBucketName"), outputs.get("DocumentsBucketName")):
+        if name:
+            empty_bucket(s3, name)
+            s3.delete_bucket(Bucket=name)
+            removed.append(f"bucket {name}")
+    if outputs.get("TableName"):
+        session.client("dynamodb").delete_table(TableName=outputs["TableName"])
+        removed.append(f"table {outputs['TableName']}")
+    if outputs.get("UserPoolId"):
+        session.client("cognito-idp").delete_user_pool(UserPoolId=outputs["UserPoolId"])
+        removed.append(f"user pool {outputs['UserPoolId']}")
+    return removed
+
+
+def destroy(session: Any, stack: str) -> list[str]:
+    """Delete a non-prod stack and the data it would keep. Refuses a prod stack: its data is
+    deleted by hand, deliberately (README, "Deploy to AWS")."""
+    cloudformation = session.client("cloudformation")
+    outputs = stack_outputs(cloudformation, stack)
+    if outputs.get("Stage", "prod") == "prod":
+        raise SystemExit(f"{stack} is a prod stack: make destroy does not delete it.")
+    # CloudFormation deletes only empty buckets; the site is rebuilt by every deploy.
+    empty_bucket(session.client("s3"), outputs["SiteBucketName"])
+    cloudformation.delete_stack(StackName=stack)
+    cloudformation.get_waiter("stack_delete_complete").wait(StackName=stack)
+    return [f"stack {stack}", *remove_data(session, outputs)]
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Publish the portal site to a stack.")
+    parser = argparse.ArgumentParser(description="Publish the portal site to a stack, or "
+                                                 "delete a dev stack with its data.")
     parser.add_argument("--stack", default="portico")
     parser.add_argument("--region", default=None)
+    parser.add_argument("--destroy", action="store_true",
+                        help="delete the (non-prod) stack and the data it keeps")
     args = parser.parse_args(argv)
-    url = publish(boto3.session.Session(region_name=args.region), args.stack)
+    session = boto3.session.Session(region_name=args.region)
+    if args.destroy:
+        for what in destroy(session, args.stack):
+            print(f"deleted {what}")
+        return 0
+    url = publish(session, args.stack)
     print(f"Portico is deployed at {url}")
     return 0
 

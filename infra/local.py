@@ -33,6 +33,7 @@ from infra.workers import BucketSource, QueueSource, Schedule, StreamSource, Wor
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"  # moto's account
+MAIL_FROM = "no-reply@portico.example"  # the local SES identity; moto verifies it at once
 
 
 def free_port(host: str) -> int:
@@ -109,7 +110,7 @@ class LocalCloud:
         os.environ.update(base_env)
 
         t = Template(self.template_path, stack_name=self.stack_name, region=self.region,
-                     account_id=ACCOUNT_ID, parameters={"Stage": "dev"})
+                     account_id=ACCOUNT_ID, parameters={"Stage": "dev", "MailFrom": MAIL_FROM})
         self.template = t
         Provisioner(t, self.client, site_host=f"{self.host}:{self.port}").provision()
         self.functions = load_functions(t, base_env=base_env)

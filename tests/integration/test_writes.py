@@ -6,6 +6,7 @@ refusal of a reused event id."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 
 from infra.local import LocalCloud
-from portico import change, clock, keys, limits, store
+from portico import change, clock, keys, limits, mail, store
 from portico.access import Owner, Privilege
 from portico.errors import Conflict, TooManyRequests
 from portico.events import SYSTEM, Event
@@ -283,3 +284,32 @@ def test_a_reused_event_id_with_another_case_is_an_error(portal: Portal,
     other, fine = record(second["id"]), record(third["id"], uuid.uuid4().hex)
     assert workflows.invoke({"Records": [other, fine]}) == {
         "batchItemFailures": [{"itemIdentifier": other["messageId"]}]}
+
+
+# -- mail that fails -----------------------------------------------------------------------
+def test_a_refused_invitation_mail_is_said_and_logged(portal: Portal, cloud: LocalCloud
+                                                      ) -> None:
+    ses = cloud.client("ses")
+    sender = cloud.template.parameters["MailFrom"]
+    seen: list[logging.LogRecord] = []
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record)
+
+    handler = Seen()
+    mail.logger.addHandler(handler)
+    ses.delete_identity(Identity=sender)  # SES now refuses: MessageRejected
+    try:
+        r = portal.request("POST", f"/accounts/{NW}/invitations", as_user=MANAGER,
+                           json={"email": new_email("unsent"), "roles": ["contact"]})
+    finally:
+        ses.verify_email_identity(EmailAddress=sender)
+        mail.logger.handlers.remove(handler)
+    assert r.status_code == 201  # the invitation stands ...
+    assert r.json()["email_sent"] is False  # ... the answer says the mail did not go ...
+    assert "/invite/?token=" in r.json()["link"]  # ... and carries the link to share
+    (record,) = [x for x in seen if x.getMessage() == "mail not sent"]
+    assert record.levelno == logging.ERROR
+    assert record.__dict__["reason"] == "MessageRejected"
+    assert "unsent-" not in json.dumps({k: str(v) for k, v in record.__dict__.items()})

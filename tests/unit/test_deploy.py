@@ -71,3 +71,49 @@ def test_publish_uploads_the_site_with_the_stacks_config(aws: boto3.session.Sess
     assert page["CacheControl"] == "no-cache"
     invalidations = aws.client("cloudfront").list_invalidations(DistributionId=dist)
     assert invalidations["InvalidationList"]["Quantity"] == 1
+
+
+def make_dev_stack(session: boto3.session.Session, stage: str = "dev") -> dict[str, str]:
+    """A stack like a deployed one: its site bucket, and data made outside it that its
+    DeletionPolicy would keep (table, user pool, versioned buckets with files)."""
+    s3 = session.client("s3")
+    for name in ("dev-attachments", "dev-documents"):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_object(Bucket=name, Key="cases/a/b/file.pdf", Body=b"1")
+        s3.put_object(Bucket=name, Key="cases/a/b/file.pdf", Body=b"2")
+        s3.delete_object(Bucket=name, Key="cases/a/b/file.pdf")
+    session.client("dynamodb").create_table(
+        TableName="dev-table", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    pool = session.client("cognito-idp").create_user_pool(PoolName="dev-users")["UserPool"]
+    outputs = {"SiteBucketName": {"Ref": "SiteBucket"}, "Stage": stage,
+               "AttachmentsBucketName": "dev-attachments", "DocumentsBucketName": "dev-documents",
+               "TableName": "dev-table", "UserPoolId": pool["Id"]}
+    template = {
+        "Resources": {"SiteBucket": {"Type": "AWS::S3::Bucket",
+                                     "Properties": {"BucketName": "dev-site"}}},
+        "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+    }
+    session.client("cloudformation").create_stack(StackName="portico-dev",
+                                                  TemplateBody=json.dumps(template))
+    s3.put_object(Bucket="dev-site", Key="index.html", Body=b"<html>")
+    return {k: v for k, v in outputs.items() if isinstance(v, str)}
+
+
+def test_destroy_removes_a_dev_stack_and_the_data_it_keeps(aws: boto3.session.Session) -> None:
+    made = make_dev_stack(aws)
+    removed = deploy.destroy(aws, "portico-dev")
+    assert removed == ["stack portico-dev", "bucket dev-attachments", "bucket dev-documents",
+                       "table dev-table", f"user pool {made['UserPoolId']}"]
+    buckets = {b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]}
+    assert not buckets & {"dev-attachments", "dev-documents", "dev-site"}
+    assert "dev-table" not in aws.client("dynamodb").list_tables()["TableNames"]
+
+
+def test_destroy_refuses_a_prod_stack(aws: boto3.session.Session) -> None:
+    make_dev_stack(aws, stage="prod")
+    with pytest.raises(SystemExit, match="prod"):
+        deploy.destroy(aws, "portico-dev")
+    assert "dev-table" in aws.client("dynamodb").list_tables()["TableNames"]

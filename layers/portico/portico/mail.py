@@ -5,12 +5,17 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from portico import aws
 from portico.settings import settings
 
 LANGUAGES = ("en", "fi")
+logger = Logger()
+metrics = Metrics()
 
 
 @lru_cache(maxsize=1)
@@ -41,3 +46,21 @@ def send(to: str, name: str, language: str, **context: Any) -> str:
     )
     message_id: str = resp["MessageId"]
     return message_id
+
+
+def deliver(to: str, name: str, language: str, **context: Any) -> bool:
+    """Send, or say why not: a refused or failed send is logged as an error with SES's
+    reason and counted (`MailNotSent`, alarmed in template.yaml), and the caller tells the
+    user. The address is not logged."""
+    try:
+        send(to, name, language, **context)
+    except ClientError as e:
+        reason = str(e.response.get("Error", {}).get("Code", "ClientError"))
+        detail = str(e.response.get("Error", {}).get("Message", ""))
+    except BotoCoreError as e:
+        reason, detail = type(e).__name__, str(e)
+    else:
+        return True
+    logger.error("mail not sent", extra={"template": name, "reason": reason, "detail": detail})
+    metrics.add_metric(name="MailNotSent", unit=MetricUnit.Count, value=1)
+    return False

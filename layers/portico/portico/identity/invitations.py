@@ -68,14 +68,11 @@ def _token_item(c: change.Change, invitation: dict[str, Any], token: str,
 
 
 def _send(item: dict[str, Any], token: str, inviter: str, account_name: str) -> bool:
-    try:
-        mail.send(item["email"], "invitation", item.get("language", "en"),
-                  inviter=inviter, account_name=account_name, link=_link(token),
-                  valid_until=item["valid_until"].replace("T", " ").rstrip("Z"))
-    except ClientError:
-        # The invitation stands; the inviter has the link to share by hand.
-        return False
-    return True
+    # A failed send leaves the invitation standing: the answer says so and carries the link
+    # for the inviter to share by hand.
+    return mail.deliver(item["email"], "invitation", item.get("language", "en"),
+                        inviter=inviter, account_name=account_name, link=_link(token),
+                        valid_until=clock.parse(item["valid_until"]).strftime("%Y-%m-%d %H:%M"))
 
 
 def create(p: Principal, account_id: str, new: models.NewInvitation) -> models.Invitation:
