@@ -78,7 +78,8 @@ def make_dev_stack(session: boto3.session.Session, stage: str = "dev") -> dict[s
     DeletionPolicy would keep (table, user pool, versioned buckets with files)."""
     s3 = session.client("s3")
     for name in ("dev-attachments", "dev-documents"):
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(Bucket=name,
+                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         s3.put_object(Bucket=name, Key="cases/a/b/file.pdf", Body=b"1")
         s3.put_object(Bucket=name, Key="cases/a/b/file.pdf", Body=b"2")
