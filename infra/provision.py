@@ -21,6 +21,8 @@ NOT_EMULATED: dict[str, str] = {
     "AWS::CloudFront::Function": "the local gateway serves directory indexes itself",
     "AWS::SNS::Topic": "alarm notifications have no local reader",
     "AWS::CloudWatch::Alarm": "moto raises no alarms",
+    "AWS::KMS::Key": "only the alarm topic, which is not made locally, uses it",
+    "AWS::KMS::Alias": "only the alarm topic, which is not made locally, uses it",
 }
 
 # Made by the local cloud itself (functions, the gateway), not as moto resources.
@@ -47,6 +49,7 @@ class Provisioner:
             "AWS::Events::EventBus": self.event_bus,
             "AWS::Events::Rule": self.rule,
             "AWS::SES::EmailIdentity": self.mail_identity,
+            "AWS::Logs::LogGroup": self.log_group,
             "AWS::Serverless::Function": self.function,
             "AWS::Serverless::HttpApi": self.http_api,
             "AWS::CloudFront::Distribution": self.distribution,
@@ -232,6 +235,16 @@ class Provisioner:
         # moto verifies at once; in AWS the address or domain owner confirms it.
         self.client("ses").verify_email_identity(EmailAddress=p["EmailIdentity"])
         return Physical(p["EmailIdentity"])
+
+    # -- CloudWatch Logs ------------------------------------------------------------------
+    def log_group(self, lid: str, p: dict[str, Any]) -> Physical:
+        # Made so the API's access-log settings can name its ARN; nothing writes to it here.
+        logs = self.client("logs")
+        name = p.get("LogGroupName", self._name(lid))
+        logs.create_log_group(logGroupName=name)
+        if "RetentionInDays" in p:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(p["RetentionInDays"]))
+        return Physical(name, {"Arn": self.arn("logs", f"log-group:{name}:*")})
 
     # -- made locally ---------------------------------------------------------------------
     def function(self, lid: str, p: dict[str, Any]) -> Physical:

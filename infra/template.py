@@ -207,6 +207,8 @@ class Template:
                 "Fn::If": lambda a: self.resolve(a[1] if self.condition(a[0]) else a[2]),
                 "Fn::Equals": lambda a: self.resolve(a[0]) == self.resolve(a[1]),
                 "Fn::Not": lambda a: not self.resolve(a[0]),
+                "Fn::And": lambda a: all(self.resolve(c) for c in a),
+                "Fn::Or": lambda a: any(self.resolve(c) for c in a),
                 "Fn::Select": lambda a: self.resolve(a[1])[int(a[0])],
                 "Fn::Split": lambda a: str(self.resolve(a[1])).split(a[0]),
                 "Condition": lambda a: self.condition(a),

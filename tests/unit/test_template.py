@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -211,3 +213,135 @@ def test_s3_events_name_a_bucket_of_the_template_without_a_cycle(path: Path) -> 
             # Build the name with !Sub instead, as the bucket's BucketName does.
             assert bucket["Ref"] not in closure(lid), (
                 f"{lid} refers to {bucket['Ref']}, which notifies it: a circular dependency")
+
+
+def _watched(alarm: dict[str, Any]) -> set[tuple[str, str]]:
+    """(metric name, logical id) pairs an alarm watches, its metric math included."""
+    metrics = [alarm] + [q["MetricStat"]["Metric"] for q in alarm.get("Metrics", [])
+                         if "MetricStat" in q]
+    found: set[tuple[str, str]] = set()
+    for m in metrics:
+        for d in m.get("Dimensions", []):
+            value = d["Value"]
+            if isinstance(value, dict) and ("Ref" in value or "Fn::GetAtt" in value):
+                lid = value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+                found.add((str(m["MetricName"]), str(lid)))
+    return found
+
+
+def test_every_queue_function_and_the_api_has_an_alarm_that_reaches_the_topic(
+        template: Template) -> None:
+    alarms = template.of_type("AWS::CloudWatch::Alarm")
+    topics = set(template.of_type("AWS::SNS::Topic"))
+    watched: set[tuple[str, str]] = set()
+    for lid in alarms:
+        p = template.properties(lid)
+        actions = p.get("AlarmActions") or []
+        assert any(isinstance(a, dict) and a.get("Ref") in topics for a in actions), (
+            f"{lid} notifies no topic of the stack")
+        assert p.get("TreatMissingData") == "notBreaching", lid
+        watched |= _watched(p)
+    wanted: set[tuple[str, str]] = set()
+    for lid in template.of_type("AWS::SQS::Queue"):
+        wanted.add(("ApproximateNumberOfMessagesVisible", lid) if lid.endswith(
+            "DeadLetterQueue") else ("ApproximateAgeOfOldestMessage", lid))
+    for lid in template.of_type("AWS::Serverless::Function"):
+        wanted |= {("Errors", lid), ("Throttles", lid)}
+        events = template.properties(lid).get("Events") or {}
+        if any(e["Type"] in ("DynamoDB", "Kinesis") for e in events.values()):
+            wanted.add(("IteratorAge", lid))
+    for lid in template.of_type("AWS::Serverless::HttpApi"):
+        wanted |= {("5xx", lid), ("4xx", lid)}
+    assert not wanted - watched, f"no alarm for {sorted(wanted - watched)}"
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_may_use(
+        template: Template) -> None:
+    (topic, _), = template.of_type("AWS::SNS::Topic").items()
+    key_ref = template.properties(topic)["KmsMasterKeyId"]
+    # SNS's AWS-managed key (alias/aws/sns) does not let CloudWatch publish.
+    assert isinstance(key_ref, dict), key_ref
+    assert "Ref" in key_ref, key_ref
+    key = template.resources[key_ref["Ref"]]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [s for s in statements
+                  if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
+    assert any(s.get("Action") == "kms:*" and "root" in str(s["Principal"]) for s in statements)
+    aliases = [a for a in template.of_type("AWS::KMS::Alias").values()
+               if a["Properties"]["TargetKeyId"] == key_ref]
+    assert aliases
+
+
+def test_every_function_logs_to_a_group_of_the_stack_kept_for_a_while(
+        template: Template) -> None:
+    retention = template.data["Parameters"]["LogRetentionDays"]
+    assert retention["Default"] == 30
+    assert 30 in retention["AllowedValues"]
+    groups = []
+    for lid in template.of_type("AWS::Serverless::Function"):
+        group = template.properties(lid)["LoggingConfig"]["LogGroup"]
+        assert set(group) == {"Ref"}, lid
+        groups.append(group["Ref"])
+    _, api = template.http_api()
+    api_group = _target_ref(api["AccessLogSettings"]["DestinationArn"])
+    assert len(set(groups)) == len(groups), "each function has a group of its own"
+    for lid in [*groups, api_group]:
+        res = template.resources[lid]
+        assert res["Type"] == "AWS::Logs::LogGroup", lid
+        assert res["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, lid
+        assert "${AWS::StackName}" in res["Properties"]["LogGroupName"]["Fn::Sub"], lid
+
+
+def test_api_access_logs_are_json_lines_without_credentials(template: Template) -> None:
+    _, api = template.http_api()
+    fmt = api["AccessLogSettings"]["Format"]
+    fields = json.loads(fmt)
+    assert {"requestId", "ip", "requestTime", "httpMethod", "routeKey", "status", "protocol",
+            "responseLength", "integrationLatency", "latency",
+            "integrationErrorMessage"} <= set(fields)
+    assert fields["requestId"] == "$context.requestId"
+    lowered = fmt.lower()
+    for secret in ("authorization", "header", "token", "jwt", "claims"):
+        assert secret not in lowered, secret
+
+
+def test_a_custom_site_domain_serves_tls_1_2_and_is_the_only_other_origin() -> None:
+    domain = "portal.example.com"
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e-11"
+    plain = Template(ROOT / "template.yaml", stack_name="s", region="eu-west-1",
+                     account_id="123456789012")
+    custom = Template(ROOT / "template.yaml", stack_name="s", region="eu-west-1",
+                      account_id="123456789012",
+                      parameters={"SiteDomainName": domain, "SiteCertificateArn": certificate,
+                                  "SiteLogBucket": "logs-bucket"})
+    cloudfront = "https://d111.cloudfront.net"
+    seen = {}
+    for name, t in (("plain", plain), ("custom", custom)):
+        t.physical["SiteDistribution"] = Physical("E1", {"DomainName": "d111.cloudfront.net"})
+        _, api = t.http_api()
+        config = t.data["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+        seen[name] = (
+            t.resolve(api["CorsConfiguration"]["AllowOrigins"]),
+            t.resolve(t.data["Globals"]["Function"]["Environment"]["Variables"]["SITE_URL"]),
+            t.resolve(config["ViewerCertificate"]),
+            t.resolve({"A": config["Aliases"]}).get("A"),
+            t.resolve({"L": config["Logging"]}).get("L"),
+            t.resolve(t.data["Outputs"]["SiteUrl"]["Value"]),
+        )
+    assert seen["plain"] == ([cloudfront], cloudfront, {"CloudFrontDefaultCertificate": True},
+                             None, None, cloudfront)
+    origins, site_url, viewer, aliases, logging, output = seen["custom"]
+    assert sorted(origins) == sorted([f"https://{domain}", cloudfront])
+    assert site_url == output == f"https://{domain}"
+    assert viewer == {"AcmCertificateArn": certificate, "MinimumProtocolVersion": "TLSv1.2_2021",
+                      "SslSupportMethod": "sni-only"}
+    assert aliases == [domain]
+    assert logging["Bucket"] == "logs-bucket.s3.amazonaws.com"
+    # A domain without its certificate is refused before anything is made.
+    rule = custom.data["Rules"]["SiteDomainNeedsACertificate"]
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "SiteCertificateArn"}, ""]}]}
