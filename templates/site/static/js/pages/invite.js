@@ -55,11 +55,15 @@ start(async () => {
       await enter();
     } catch (e) {
       if (e.code === "existing_login") {
+        // The first time, the hint says what to do; after that, the password was wrong.
+        if (existing) error.textContent = t("error.credentials");
         useExistingLogin();
-        error.textContent = t("invite.existing");
       } else if (e instanceof AuthError) error.textContent = authMessage(e);
       else if (e.status === 410) error.textContent = t("invite.gone");
-      else if (e.code === "weak_password" || e.status === 422) error.textContent = t("error.weakpassword");
+      else if (e.code === "weak_password") error.textContent = t("error.weakpassword");
+      else if (e.status === 422 && JSON.stringify(e.details || "").includes("\"name\"")) {
+        error.textContent = t("invite.name.missing");
+      } else if (e.status === 422) error.textContent = t("error.weakpassword");
       else error.textContent = e.message;
     }
   });
