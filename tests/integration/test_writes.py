@@ -100,6 +100,19 @@ def test_staff_cannot_open_a_case_for_an_account_that_does_not_exist(portal: Por
     assert r.json()["error"]["code"] == "not_found"
 
 
+def test_case_numbers_come_in_blocks_and_never_repeat(cloud: LocalCloud) -> None:
+    with cloud.functions["CasesFunction"].environment():
+        mine = [store.next_number("test-numbers") for _ in range(25)]
+        # Another function instance: a pool of its own, reserved from the same counter.
+        store._blocks.ranges.clear()
+        theirs = [store.next_number("test-numbers") for _ in range(3)]
+        counter = store.get({"pk": "COUNTER#test-numbers", "sk": "COUNTER"})
+    assert mine == list(range(1, 26))
+    assert theirs == [41, 42, 43]  # the first instance still holds 26..40
+    assert counter is not None
+    assert counter["value"] == 60  # three blocks of 20: one counter write per 20 numbers
+
+
 # -- rate limits ---------------------------------------------------------------------------
 def test_invitation_mail_to_one_address_is_limited(portal: Portal, cloud: LocalCloud) -> None:
     email = new_email("flood")

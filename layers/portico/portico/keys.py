@@ -19,7 +19,7 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | a staff queue                | query `QUEUE#<queue>`, newest first       |
 | a case's comments            | query `CASE#<id>`, sk begins `COMMENT#`   |
 | a case's attachments         | query `CASE#<id>`, sk begins `ATTACHMENT#` |
-| case numbers                 | update `COUNTER#case` (atomic ADD)        |
+| case numbers                 | update `COUNTER#case` (ADD 20: a block per instance) |
 | a rate limit's window        | update `LIMIT#<name>#<subject>` / `<window start>` (expires) |
 | an outbox event              | written once, read only by the stream     |
 

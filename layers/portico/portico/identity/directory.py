@@ -205,16 +205,29 @@ def update_member(p: Principal, account_id: str, contact_id: str,
 
 
 # -- the caller's own profile -------------------------------------------------------------
+def _account_names(p: Principal) -> dict[str, str]:
+    """The names of the caller's accounts, cached like the principal: `GET /me` on a warm
+    function costs no read for them (a rename shows within the cache's minute)."""
+    ids = sorted(m.account_id for m in p.memberships)
+
+    def load() -> dict[str, str]:
+        return {str(a["id"]): str(a.get("name") or a["id"])
+                for a in store.batch_get([keys.account(i) for i in ids])}
+
+    names: dict[str, str] = principal.cache.get(
+        "account-names:" + ",".join(ids), load, settings().principal_cache_seconds)
+    return names
+
+
 def _me(p: Principal, contact: dict[str, Any]) -> models.Me:
-    names = {a["id"]: a for a in store.batch_get(
-        [keys.account(m.account_id) for m in p.memberships])}
+    names = _account_names(p)
     return models.Me(
         id=p.contact_id, email=str(contact["email"]), name=str(contact.get("name") or ""),
         phone=contact.get("phone") or None, language=contact.get("language") or "en",
         account_id=p.account_id, roles=sorted(p.roles),
         memberships=[models.MembershipOut(
-            account_id=m.account_id, account_name=str(names.get(m.account_id, {}).get(
-                "name", m.account_id)), account_kind=m.account_kind, roles=list(m.roles))
+            account_id=m.account_id, account_name=names.get(m.account_id, m.account_id),
+            account_kind=m.account_kind, roles=list(m.roles))
             for m in p.memberships],
         notification_preferences=models.NotificationPreferences.model_validate(
             contact.get("notification_preferences") or DEFAULT_PREFERENCES),
