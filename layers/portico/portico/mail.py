@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from portico import aws
 from portico.settings import settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 LANGUAGES = ("en", "fi")
 logger = Logger()
@@ -20,6 +22,10 @@ metrics = Metrics()
 
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
+    # Imported here: most requests of a function that can send mail send none, and Jinja2
+    # is a noticeable part of a cold start.
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     return Environment(loader=PackageLoader("portico", "templates/email"),
                        autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                        trim_blocks=True, lstrip_blocks=True)
