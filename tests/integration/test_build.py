@@ -75,7 +75,7 @@ def host_layer(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("layer")
     run(["make", "-s", "-C", ROOT / "layers" / "portico", "build-PorticoLayer",
          f"ARTIFACTS_DIR={out}", f"PLATFORM=manylinux2014_{machine}",
-         f"PYTHON={sys.executable}"])
+         f"PYTHON={sys.executable}", f"PYTHON312={python312()}"])
     return out / "python"
 
 
@@ -90,6 +90,9 @@ def test_the_layer_leaves_out_what_the_runtime_has(built: Path) -> None:
     assert not present & {"boto3", "botocore", "jwt", "cryptography", "s3transfer"}
     assert {"portico", "aws_lambda_powertools", "pydantic", "jinja2", "aws_xray_sdk"} <= present
     assert (layer / "portico" / "templates" / "email" / "en" / "invitation.txt").exists()
+    # Compiled for the runtime, so a cold start does not compile.
+    assert list((layer / "portico" / "__pycache__").glob("change.cpython-312.pyc"))
+    assert list((layer / "pydantic" / "__pycache__").glob("*.cpython-312.pyc"))
     size = sum(p.stat().st_size for p in layer.rglob("*") if p.is_file())
     assert size < 20 * 1024 * 1024, f"the layer is {size / 2**20:.1f} MiB unzipped"
 
