@@ -7,7 +7,8 @@ leaves an already-queued case alone, so a redelivered event changes nothing.
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -18,13 +19,10 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from portico import idempotency
 from portico.cases import desk
 from portico.events import Event
 
@@ -32,10 +30,6 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
-# Idempotency records live in the one table, under their own partition, expiring by TTL.
-persistence = DynamoDBPersistenceLayer(
-    table_name=os.environ.get("TABLE_NAME", ""), key_attr="pk", sort_key_attr="sk",
-    static_pk_value="IDEMPOTENCY#workflows", expiry_attr="expires_at")
 # The same event id with another payload is an error (it is retried, then parked on the
 # DLQ), never a silent skip of the second.
 config = IdempotencyConfig(event_key_jmespath="id", payload_validation_jmespath="data",
@@ -51,15 +45,20 @@ def route(event: dict[str, Any]) -> dict[str, Any]:
     return {"ignored": event["type"]}
 
 
-# Wrapped, not decorated: Powertools' decorator is untyped.
-handle = idempotent_function(data_keyword_argument="event", persistence_store=persistence,
-                             config=config)(route)
+@cache
+def handle() -> Callable[..., dict[str, Any]]:
+    """`route`, remembered per event id (wrapped on first use: the store's client is made
+    then, not while the function starts)."""
+    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
+        data_keyword_argument="event", persistence_store=idempotency.store("workflows"),
+        config=config)(route)
+    return wrapped
 
 
 def on_record(record: SQSRecord) -> None:
     bus_event = json.loads(record.body)
     envelope = Event.model_validate(bus_event["detail"])
-    handle(event=envelope.model_dump())
+    handle()(event=envelope.model_dump())
 
 
 @logger.inject_lambda_context
