@@ -63,6 +63,9 @@ class LocalCloud:
         self.ready_seconds = 0.0
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
+        self._clients: dict[str, Any] = {}
+        self._session: Any = None
+        self._clients_lock = threading.Lock()
 
     # -- addresses ------------------------------------------------------------------------
     @property
@@ -85,8 +88,17 @@ class LocalCloud:
                                      region_name=self.region)
 
     def client(self, service: str) -> Any:
-        session: Any = self.session()
-        return session.client(service, endpoint_url=self.aws_endpoint)
+        """The local cloud's own client for `service`, made once: creating a boto3 client
+        costs ~0.1 s, and startup asked for ~24 of them. boto3 clients are thread-safe, so
+        the workers share them; creating one is not, hence the lock. One session for all
+        of them shares botocore's loaded service models."""
+        with self._clients_lock:
+            if service not in self._clients:
+                if self._session is None:
+                    self._session = self.session()
+                self._clients[service] = self._session.client(
+                    service, endpoint_url=self.aws_endpoint)
+            return self._clients[service]
 
     # -- life cycle -----------------------------------------------------------------------
     def start(self) -> LocalCloud:
