@@ -8,7 +8,12 @@ where an earlier shard iterator still read them: the publisher would have put th
 a transaction that never committed on the bus. Now a transaction backs up only the items it
 touches, and on failure puts them back and drops the stream records it added; transactions
 and stream reads take one lock, so a read never sees a transaction half done, and the
-stream source takes a fresh iterator on every poll.
+table keeps its shard, so an iterator stays valid across a rolled-back transaction.
+
+moto keeps every DynamoDB Streams shard iterator it hands out, for good: each GetRecords
+adds one (its NextShardIterator), so a stream source polling for hours grew the process by
+~200 MB an hour. An iterator is now dropped once read (GetRecords returns its successor)
+and any other expires 15 minutes after it was issued, as on AWS.
 
 GlobalSignOut is an unsigned call, so moto cannot tell its region from the request and
 looks for the token in the default region only: signing out from the browser failed. It
@@ -20,6 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -33,15 +39,6 @@ from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
 _lock = threading.RLock()
 _applied = False
-
-
-def _locked(fn: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _lock:
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 class _TablesAreNotCopied:
@@ -97,6 +94,52 @@ def _transact_write_items(original: Callable[..., Any]) -> Callable[..., Any]:
     return transact
 
 
+ITERATOR_LIFETIME = 15 * 60.0  # seconds; DynamoDB Streams' documented expiry
+# iterator ARN -> (when it was issued, time.monotonic; the backend that holds it)
+_issued: dict[str, tuple[float, DynamoDBStreamsBackend]] = {}
+_next_sweep = 0.0
+
+
+def _forget_expired() -> None:
+    """Drops iterators issued more than ITERATOR_LIFETIME ago; at most once a minute, since
+    every poll of every stream source comes here. Called with _lock held."""
+    global _next_sweep
+    now = time.monotonic()
+    if now < _next_sweep:
+        return
+    _next_sweep = now + 60
+    for arn in [a for a, (at, _) in _issued.items() if now - at > ITERATOR_LIFETIME]:
+        _, backend = _issued.pop(arn)
+        backend.shard_iterators.pop(arn, None)
+
+
+def _get_shard_iterator(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def get_shard_iterator(self: DynamoDBStreamsBackend, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            _forget_expired()
+            iterator = original(self, *args, **kwargs)
+            _issued[iterator.arn] = (time.monotonic(), self)
+            return iterator
+
+    return get_shard_iterator
+
+
+def _get_records(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
+        with _lock:
+            _forget_expired()
+            result: dict[str, Any] = original(self, iterator_arn, limit)
+            # Read once: its successor, NextShardIterator, reads on from where it stopped.
+            self.shard_iterators.pop(iterator_arn, None)
+            _issued.pop(iterator_arn, None)
+            _issued[result["NextShardIterator"]] = (time.monotonic(), self)
+            return result
+
+    return get_records
+
+
 def _global_sign_out(self: CognitoIdpResponse) -> EmptyResult:
     token = self._get_param("AccessToken")
     self._get_region_agnostic_backend()._find_backend_by_access_token(token).global_sign_out(
@@ -111,9 +154,9 @@ def apply() -> None:
     setattr(dynamodb_models, "copy", _TablesAreNotCopied)  # noqa: B010 - replaces a module
     DynamoDBBackend.transact_write_items = _transact_write_items(  # type: ignore[method-assign]
         DynamoDBBackend.transact_write_items)
-    DynamoDBStreamsBackend.get_shard_iterator = _locked(  # type: ignore[method-assign]
-        DynamoDBStreamsBackend.get_shard_iterator)
-    DynamoDBStreamsBackend.get_records = _locked(  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_shard_iterator = (  # type: ignore[method-assign]
+        _get_shard_iterator(DynamoDBStreamsBackend.get_shard_iterator))
+    DynamoDBStreamsBackend.get_records = _get_records(  # type: ignore[method-assign]
         DynamoDBStreamsBackend.get_records)
     CognitoIdpResponse.global_sign_out = _global_sign_out  # type: ignore[method-assign]
     _applied = True

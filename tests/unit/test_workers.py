@@ -1,4 +1,4 @@
-"""Event-source pieces that need no AWS: filter criteria and schedule expressions."""
+"""Event-source pieces that need no AWS: filter criteria, schedule expressions, back-off."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 from infra.local import ROOT
 from infra.template import Template
-from infra.workers import passes_filters, rate_seconds
+from infra.workers import Worker, passes_filters, rate_seconds
 from tests.conftest import sample_event
 
 
@@ -35,3 +35,24 @@ def test_rate_expressions(expression: str, seconds: int) -> None:
 def test_cron_is_refused_with_a_clear_message() -> None:
     with pytest.raises(ValueError, match="rate"):
         rate_seconds("cron(0 12 * * ? *)")
+
+
+def test_an_idle_worker_backs_off_to_a_second_and_polls_fast_again_after_work() -> None:
+    polls: list[int] = [0, 0, 0, 0, 0, 0, 1, 0]
+    waits: list[float] = []
+
+    class Counting(Worker):
+        def poll_once(self) -> int:
+            if not polls:
+                self.signal_stop()
+                return 1
+            return polls.pop(0)
+
+    def wait(timeout: float | None = None) -> bool:
+        waits.append(timeout or 0)
+        return False
+
+    w = Counting("counting")
+    w._stop.wait = wait  # type: ignore[method-assign]
+    w._run()
+    assert waits == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 0.1]
