@@ -173,6 +173,7 @@ class QueueSource(Worker):
 
 
 class StreamSource(Worker):
+    shards_every = 30.0
     def __init__(self, streams: Any, sqs: Any, function: Function, stream_arn: str,
                  props: dict[str, Any], region: str,
                  destination_url: Callable[[str], str]) -> None:
@@ -193,6 +194,8 @@ class StreamSource(Worker):
         self.region = region
         self._last_read: dict[str, str] = {}
         self._iterators: dict[str, str] = {}  # shard id -> NextShardIterator
+        self._shards: list[dict[str, Any]] = []
+        self._shards_at = float("-inf")
         self._pending: list[dict[str, Any]] = []
         self._attempts = 0
 
@@ -213,8 +216,13 @@ class StreamSource(Worker):
         return records
 
     def _iterate(self) -> list[dict[str, Any]]:
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)[
-            "StreamDescription"]["Shards"]
+        # The shards change only if the stream is turned off and on: looked up again every
+        # `shards_every` seconds, not on every poll (a third of an idle portal's calls).
+        if time.monotonic() >= self._shards_at + self.shards_every:
+            self._shards = self.streams.describe_stream(StreamArn=self.stream_arn)[
+                "StreamDescription"]["Shards"]
+            self._shards_at = time.monotonic()
+        shards = self._shards
         records: list[dict[str, Any]] = []
         for shard in shards:
             shard_id = shard["ShardId"]
