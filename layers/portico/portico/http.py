@@ -58,13 +58,22 @@ class Caller(BaseModel):
     expires_at: int
 
 
-def error_response(status: int, code: str, message: str, *, details: object | None = None,
-                   headers: Mapping[str, str] | None = None) -> Response[str]:
+def _error_body(code: str, message: str, details: object | None) -> str:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = details
+    return json.dumps({"error": error}, default=str)
+
+
+def error_response(status: int, code: str, message: str, *, details: object | None = None,
+                   headers: Mapping[str, str] | None = None) -> Response[str]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=json.dumps({"error": error}, default=str), headers=dict(headers or {}))
+                    body=_error_body(code, message, details), headers=dict(headers or {}))
+
+
+def _retry_after(e: PorticoError) -> dict[str, str]:
+    seconds = getattr(e, "retry_after", None)
+    return {"Retry-After": str(seconds)} if seconds is not None else {}
 
 
 def _claims(event: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -112,9 +121,8 @@ def _check_token(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -
 
 
 def _domain_error(e: PorticoError) -> Response[str]:
-    retry_after = getattr(e, "retry_after", None)
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return error_response(e.status, e.code, e.message, details=e.details, headers=headers)
+    return error_response(e.status, e.code, e.message, details=e.details,
+                          headers=_retry_after(e))
 
 
 def _invalid_request(e: RequestValidationError) -> Response[str]:
@@ -178,30 +186,23 @@ def _refusal(event: dict[str, Any]) -> PorticoError | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return BadRequest("The body is not UTF-8 text.")
-    try:
-        inputs.parse(text)
-    except PorticoError as e:
-        return e
+    # Parsed once, by the resolver's deserializer (inputs.parse), when a route reads it.
     event["body"], event["isBase64Encoded"] = text, False
     return None
 
 
 def _plain(e: PorticoError) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": e.code, "message": e.message}
-    if e.details is not None:
-        error["details"] = e.details
-    headers = {"Content-Type": "application/json"}
-    retry_after = getattr(e, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    return {"statusCode": e.status, "headers": headers, "isBase64Encoded": False,
-            "body": json.dumps({"error": error}, default=str)}
+    """A domain error as the Lambda answer, for a request refused before the resolver."""
+    return {"statusCode": e.status, "isBase64Encoded": False,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON, **_retry_after(e)},
+            "body": _error_body(e.code, e.message, e.details)}
 
 
 class PortalResolver(APIGatewayHttpResolver):
-    """Refuses a request no route should read (a body that is not JSON, not UTF-8, too big
-    or too deep, an over-long id) before validation, and marks every answer `no-store`:
-    API answers are personal and must not sit in a shared cache."""
+    """Refuses a request no route should read (a body of another content type, not UTF-8
+    or too big, an over-long id) before validation; the body's JSON itself is checked by
+    `inputs.parse` as the route reads it. Marks every answer `no-store`: API answers are
+    personal and must not sit in a shared cache."""
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         event = dict(event)

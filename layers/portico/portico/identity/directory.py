@@ -157,7 +157,8 @@ def _contact_out(m: dict[str, Any]) -> models.Contact:
 
 def update_member(p: Principal, account_id: str, contact_id: str,
                   patch: models.ContactPatch) -> models.Contact:
-    access.require(p, "membership", Privilege.UPDATE, Owner(account_id, contact_id))
+    c = change.by(p, "membership", f"{account_id}/{contact_id}", Owner(account_id, contact_id),
+                  Privilege.UPDATE)
     member = store.get(keys.membership(account_id, contact_id), consistent=True)
     if member is None:
         raise NotFound("No such contact in this account.")
@@ -177,8 +178,6 @@ def update_member(p: Principal, account_id: str, contact_id: str,
         return _contact_out(member)
 
     was, will = is_manager(member["roles"], member["active"]), is_manager(roles, active)
-    c = change.by(p, "membership", f"{account_id}/{contact_id}", Owner(account_id, contact_id),
-                  Privilege.UPDATE)
     c.update(keys.membership(account_id, contact_id), set_=after,
              condition="attribute_exists(pk)")
     c.update(keys.contact(contact_id),
@@ -245,7 +244,8 @@ def get_me(p: Principal) -> models.Me:
 
 
 def update_me(p: Principal, patch: models.MePatch) -> models.Me:
-    access.require(p, "contact", Privilege.UPDATE, Owner(p.account_id, p.contact_id))
+    c = change.by(p, "contact", p.contact_id, Owner(p.account_id, p.contact_id),
+                  Privilege.UPDATE)
     contact = contact_item(p.contact_id)
     if contact is None:
         raise NotFound("No such contact.")
@@ -255,8 +255,6 @@ def update_me(p: Principal, patch: models.MePatch) -> models.Me:
     changed = audit.changes(contact, after, PROFILE_FIELDS)
     if not changed:
         return _me(p, contact)
-    c = change.by(p, "contact", p.contact_id, Owner(p.account_id, p.contact_id),
-                  Privilege.UPDATE)
     c.update(keys.contact(p.contact_id), set_=values, condition="attribute_exists(pk)")
     if "name" in changed:
         # The account's people list shows names without a read per person.
