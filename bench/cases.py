@@ -13,7 +13,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import requests
 from botocore.config import Config
 from moto.dynamodb.models import dynamodb_backends
 
@@ -79,12 +78,7 @@ def main() -> None:
     aws._client.cache_clear()
     with tempfile.TemporaryDirectory() as tmp, \
             LocalCloud(port=0, site_dir=Path(tmp), run_workers=False) as cloud:
-        tokens = cloud.client("cognito-idp").initiate_auth(
-            ClientId=cloud.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": USER, "PASSWORD": "Portico-Demo-2026!"},
-        )["AuthenticationResult"]
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {tokens['AccessToken']}"
+        http = cloud.signed_in(USER)
         api = cloud.api_url
         with cloud.functions["CasesFunction"].environment():
             meter = DynamoDBCalls()

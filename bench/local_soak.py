@@ -42,17 +42,6 @@ def cpu_seconds() -> float:
     return t.user + t.system
 
 
-def sign_in(cloud: LocalCloud, email: str) -> requests.Session:
-    user = next(u for u in cloud.users if u["email"] == email)
-    tokens = cloud.client("cognito-idp").initiate_auth(
-        ClientId=cloud.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": user["password"]},
-    )["AuthenticationResult"]
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {tokens['AccessToken']}"
-    return http
-
-
 class Window:
     """What one reporting window saw: latencies by request, errors."""
 
@@ -103,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"{args.seconds:.0f} s of traffic, a line per {args.window:.0f} s "
                   "(per request: p50/p95 ms)", file=out, flush=True)
             iterators: Any = dynamodbstreams_backends[ACCOUNT_ID][cloud.region].shard_iterators
-            sessions = [(email, sign_in(cloud, email)) for email in USERS]
+            sessions = [(email, cloud.signed_in(email)) for email in USERS]
             own: dict[str, str] = {}  # user -> the case they comment on
             api = cloud.api_url
             begin = time.monotonic()

@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
-
 from infra.local import LocalCloud
 from portico import principal
 
@@ -50,16 +48,11 @@ def main() -> None:
             show("resolve() cached",
                  timed(lambda: principal.resolve(contact["contact_id"])))
 
-        tokens = cloud.client("cognito-idp").initiate_auth(
-            ClientId=cloud.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": contact["email"], "PASSWORD": contact["password"]},
-        )["AuthenticationResult"]
-        http = requests.Session()
+        http = cloud.signed_in(contact["email"])
         url = f"{cloud.api_url}/accounts/acc-northwind"
-        headers = {"Authorization": f"Bearer {tokens['AccessToken']}"}
 
         def get() -> None:
-            assert http.get(url, headers=headers, timeout=5).status_code == 200
+            assert http.get(url, timeout=5).status_code == 200
 
         cold = timed(get, principal.cache.clear)
         warm = timed(get)

@@ -14,8 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import requests
-
 from infra.local import LocalCloud
 from portico import keys, principal, store
 
@@ -24,12 +22,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, \
             LocalCloud(port=0, site_dir=Path(tmp), run_workers=False) as cloud:
         user = next(u for u in cloud.users if u["email"] == "contact@northwind.example")
-        token = cloud.client("cognito-idp").initiate_auth(
-            ClientId=cloud.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user["email"], "PASSWORD": user["password"]},
-        )["AuthenticationResult"]["AccessToken"]
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {token}"
+        http = cloud.signed_in(user["email"])
         ttl = float(cloud.functions["CasesFunction"].env["PRINCIPAL_CACHE_SECONDS"])
         assert http.get(f"{cloud.api_url}/cases").status_code == 200
         with cloud.functions["CasesFunction"].environment():

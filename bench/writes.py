@@ -68,17 +68,6 @@ class DynamoDBCalls:
         return taken
 
 
-def sign_in(cloud: LocalCloud, email: str) -> requests.Session:
-    user = next(u for u in cloud.users if u["email"] == email)
-    tokens = cloud.client("cognito-idp").initiate_auth(
-        ClientId=cloud.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": user["password"]},
-    )["AuthenticationResult"]
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {tokens['AccessToken']}"
-    return http
-
-
 def post_case(http: requests.Session, api: str, i: int) -> requests.Response:
     return http.post(f"{api}/cases", json={"subject": f"Bench write {i}",
                                            "description": "Measured.", "category": "general"},
@@ -116,7 +105,7 @@ def main() -> None:
             contextlib.redirect_stdout(quiet), \
             LocalCloud(port=0, site_dir=Path(tmp)) as cloud:
         api = cloud.api_url
-        contact, agent = sign_in(cloud, CONTACT), sign_in(cloud, AGENT)
+        contact, agent = cloud.signed_in(CONTACT), cloud.signed_in(AGENT)
         with cloud.functions["CasesFunction"].environment():
             meter = DynamoDBCalls({w.name for w in cloud.workers})
 

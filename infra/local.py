@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any
 
 import boto3
+import requests
 from moto.server import ThreadedMotoServer
 
 from infra import moto_fixes, site
@@ -99,6 +100,18 @@ class LocalCloud:
                 self._clients[service] = self._session.client(
                     service, endpoint_url=self.aws_endpoint)
             return self._clients[service]
+
+    def signed_in(self, email: str) -> requests.Session:
+        """An HTTP session for the API as a demo user, with their access token (for
+        benchmarks and scripts; tests go through tests.conftest.Portal)."""
+        user = next(u for u in self.users if u["email"] == email)
+        tokens = self.client("cognito-idp").initiate_auth(
+            ClientId=self.resource("UserPoolClient"), AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": user["password"]},
+        )["AuthenticationResult"]
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {tokens['AccessToken']}"
+        return http
 
     # -- life cycle -----------------------------------------------------------------------
     def start(self) -> LocalCloud:
