@@ -90,7 +90,7 @@ class Change:
                values: Mapping[str, Any] | None = None,
                conflict: PorticoError | None = None) -> None:
         self._writes.append(_Write(store.delete(key, condition=condition, values=values),
-                                   key=key, conflict=conflict))
+                                   conflict=conflict))
 
     # -- what it means ----------------------------------------------------------------
     def event(self, type_: str, data: Mapping[str, Any], *,
@@ -126,14 +126,13 @@ class Change:
         self._audited = True
 
     # -- all of it, or none -----------------------------------------------------------
-    def commit(self) -> list[Event]:
+    def commit(self) -> None:
         if not self._events or not self._audited:
             raise ValueError("a change records at least one event and its audit entry")
         try:
             outbox.commit([w.op for w in self._writes], self._events)
         except store.Cancelled as e:
             raise self._explain(e) from None
-        return list(self._events)
 
     def _explain(self, e: store.Cancelled) -> PorticoError:
         failed = e.failed_condition

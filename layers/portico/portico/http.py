@@ -247,10 +247,5 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
                    issued_at=who.issued_at)
 
 
-def json_response(model: BaseModel, status: int = 200) -> Response[str]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON,
-                    body=model.model_dump_json())
-
-
 def no_content() -> Response[str]:
     return Response(status_code=204, content_type=None, body="")
