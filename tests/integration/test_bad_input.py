@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from infra.local import LocalCloud
-from tests.conftest import Portal
+from tests.conftest import Portal, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = json.loads((ROOT / "openapi.json").read_text())
@@ -118,6 +118,8 @@ def ids(portal: Portal, cloud: LocalCloud) -> dict[str, str]:
     case = portal.request("POST", "/cases", as_user=CONTACT, json={
         "subject": "Bad input target", "description": "Hostile input.", "category": "general"})
     assert case.status_code == 201, case.text
+    # Routing the new case is the one write this fixture sets off: let it land first.
+    wait_for(lambda: portal.get(f"/cases/{case.json()['id']}", as_user=ADMIN).json()["queue"])
     inv = portal.request("POST", "/accounts/acc-northwind/invitations", as_user=ADMIN, json={
         "email": f"bad-input-{time.time_ns()}@example.com", "roles": ["contact"]}).json()
     contact = next(u["contact_id"] for u in cloud.users if u["email"] == CONTACT)
@@ -147,9 +149,10 @@ def snapshot(cloud: LocalCloud) -> set[str]:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    # Quiet means unchanged for longer than an idle event source waits between polls (1 s).
     before = scan()
-    for _ in range(50):
-        time.sleep(0.2)
+    for _ in range(20):
+        time.sleep(1.2)
         now = scan()
         if now == before:
             return now
