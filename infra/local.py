@@ -7,6 +7,7 @@ serves which route and which queue, stream, schedule or bucket feeds which funct
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -17,7 +18,6 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import boto3
@@ -354,15 +354,11 @@ def main(argv: list[str] | None = None) -> int:
                       file=sys.stderr)
                 port = 0
 
-    def on_stop(signum: int, frame: FrameType | None) -> None:
-        # make passes Ctrl-C or SIGTERM on to us as well: the first one stops the portal,
-        # repeats must not interrupt the stopping.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_stop)
-    signal.signal(signal.SIGINT, on_stop)
+    # SIGTERM and Ctrl-C are taken synchronously by the main thread. With a Python handler
+    # the kernel may deliver the signal to a worker thread, and then the main thread's
+    # sleep never wakes to act on it. Threads inherit the mask, so block before starting.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     cloud = LocalCloud(port=port)
     try:
         cloud.start()
@@ -373,14 +369,15 @@ def main(argv: list[str] | None = None) -> int:
         partial.write_text(json.dumps(info, indent=2) + "\n")
         partial.replace(args.state)
         print(banner(info, args.state), flush=True)
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        # make passes Ctrl-C or SIGTERM on to us as well: the first one stops the portal,
+        # repeats stay blocked and change nothing.
+        signal.sigwait(stop_signals)
     finally:
-        # Whatever a stuck thread does, the process ends: a daemon timer has the last word.
+        # Whatever a stuck thread does, the process ends: a daemon timer has the last word,
+        # and says where each thread was.
         def forced() -> None:
-            print("Portico stopped (a worker was still busy after 20 s).", flush=True)
+            os.write(1, b"Portico stopped (a worker was still busy after 20 s).\n")
+            faulthandler.dump_traceback(file=sys.stdout.fileno(), all_threads=True)
             os._exit(0)
 
         last_word = threading.Timer(20, forced)

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -25,10 +26,20 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
     proc = subprocess.Popen(["make", "--no-print-directory", "run", "PORTICO_PORT=0",
                              f"STATE={state}"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    # Read as a terminal does, all along: a pipe left full would stall the portal's logging.
+    lines: list[str] = []
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 150
         while not state.exists():
-            assert proc.poll() is None, f"make run exited: {proc.communicate()[0]}"
+            assert proc.poll() is None, "make run exited:\n" + "".join(lines[-40:])
             assert time.monotonic() < deadline, "make run was not ready in time"
             time.sleep(0.1)
         info = json.loads(state.read_text())
@@ -60,7 +71,16 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         assert me.json()["roles"] == ["account_manager"]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        output = proc.communicate(timeout=60)[0]
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            reader.join(timeout=5)
+            pytest.fail("make run did not stop within 60 s of SIGTERM:\n"
+                        + "".join(lines[-60:]))
+        reader.join(timeout=5)
+    output = "".join(lines)
     assert "Portico is running at" in output
     assert "manager@northwind.example" in output
     assert "Portico stopped." in output
