@@ -1,12 +1,58 @@
 // The dashboard: the widgets the caller's sections allow, in their order, some hidden.
 // The layout is kept on the contact (PATCH /me), so it follows them to any device.
 import { api } from "../api.js";
-import { t } from "../i18n.js";
+import { t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
+import { badge, interval, loader, useStyles, utc } from "./bookings-common.js";
 
 const $ = (id) => document.getElementById(id);
 const WIDGETS = { cases: "cases", invoices: "invoices", bookings: "bookings",
   notifications: "notifications", announcements: null };
+
+// The next three of the caller's bookings, fetched once per page and shown in the widget.
+let upcoming = null;
+
+function link(path, text) {
+  const a = document.createElement("a");
+  a.href = url(path);
+  a.textContent = text;
+  return a;
+}
+
+function nextBookings(item) {
+  useStyles();
+  const body = document.createElement("div");
+  body.className = "widget-body";
+  item.querySelector(".widget-body").replaceWith(body);
+  const fetch = () => {
+    upcoming ??= api(`/bookings?scope=mine&from=${encodeURIComponent(utc(Date.now()))}&limit=10`)
+      .then((page) => page.items.filter((b) => ["pending", "confirmed"].includes(b.status)).slice(0, 3));
+    return upcoming.catch((e) => {
+      upcoming = null;
+      throw e;
+    });
+  };
+  loader(body, fetch, (items) => {
+    if (!items.length) {
+      const empty = document.createElement("p");
+      empty.textContent = t("widget.bookings.empty");
+      body.replaceChildren(empty, link("/bookings/", t("widget.bookings.book")));
+      return;
+    }
+    const list = document.createElement("ul");
+    list.className = "next-bookings";
+    for (const b of items) {
+      const li = document.createElement("li");
+      const when = document.createElement("span");
+      when.className = "when";
+      when.textContent = interval(b.start, b.end, b.time_zone);
+      li.append(link(`/bookings/#booking-${encodeURIComponent(b.id)}`, b.resource_name), when);
+      if (b.status === "pending") li.append(badge(b.status, false));
+      list.append(li);
+    }
+    body.replaceChildren(list, link("/bookings/", t("widget.bookings.all")));
+  }, { rows: 2 })();
+}
 
 function layout(me) {
   const allowed = Object.keys(WIDGETS).filter((w) => !WIDGETS[w] || me.sections.includes(WIDGETS[w]));
@@ -46,7 +92,8 @@ start(async (me) => {
       const name = t(`widget.${w.id}`);
       item.dataset.widget = w.id;
       item.querySelector(".widget-title").textContent = name;
-      item.querySelector(".widget-body").textContent = t(`widget.${w.id}.empty`);
+      if (w.id === "bookings") nextBookings(item);
+      else item.querySelector(".widget-body").textContent = t(`widget.${w.id}.empty`);
       const tools = item.querySelector(".widget-tools");
       tools.hidden = !editing;
       const [up, down, hide] = tools.querySelectorAll("button");
