@@ -59,6 +59,7 @@ class LocalCloud:
         self.run_workers = run_workers
         self.seed = seed
         self.users: list[dict[str, Any]] = []
+        self.resources: dict[str, str] = {}  # demo resources by name
         self.workers: list[Worker] = []
         self.functions: dict[str, Function] = {}
         self.ready_seconds = 0.0
@@ -163,6 +164,8 @@ class LocalCloud:
                 self.users = demo.seed(self.client, user_pool_id=self.resource("UserPool"))
             with self.functions["CasesFunction"].environment():
                 demo.seed_cases(self.users)
+            with self.functions["BookingsFunction"].environment():
+                self.resources = demo.seed_bookings(self.users)
         self.workers = self._event_sources()
         if self.run_workers:
             for w in self.workers:

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from portico import principal
+from portico.bookings import catalogue, ledger
+from portico.bookings import models as booking_models
 from portico.cases import desk, models
 from portico.events import SYSTEM
 from portico.identity import directory
@@ -145,3 +149,70 @@ def seed_cases(users: list[dict[str, Any]]) -> int:
             version = desk.update(agent, case.id, models.CasePatch(
                 version=version, status=status)).version  # type: ignore[arg-type]
     return len(CASES)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+RESOURCES: tuple[dict[str, Any], ...] = (
+    {"name": "Meeting room Aurora", "category": "meeting_rooms",
+     "description": "Eight seats, a screen and a whiteboard. Ground floor, Helsinki office.",
+     "time_zone": "Europe/Helsinki", "capacity": 1,
+     "opening_hours": {d: [{"start": "08:00", "end": "17:00"}] for d in WEEKDAYS},
+     "slot_minutes": 30, "min_duration_minutes": 30, "max_duration_minutes": 240,
+     "lead_time_minutes": 60, "horizon_days": 60, "cancellation_cutoff_minutes": 120,
+     "blackouts": [{"start": "2026-12-23T22:00:00Z", "end": "2026-12-27T22:00:00Z",
+                    "reason": "Christmas"}]},
+    {"name": "Meeting room Borealis", "category": "meeting_rooms",
+     "description": "Twenty seats for workshops; cleaned for 15 minutes after each booking.",
+     "time_zone": "Europe/Helsinki", "capacity": 1,
+     "opening_hours": {d: [{"start": "08:00", "end": "12:00"},
+                           {"start": "13:00", "end": "18:00"}] for d in WEEKDAYS},
+     "slot_minutes": 15, "min_duration_minutes": 60, "max_duration_minutes": 480,
+     "buffer_after_minutes": 15, "lead_time_minutes": 120, "horizon_days": 90,
+     "cancellation_cutoff_minutes": 1440},
+    {"name": "Service van", "category": "vehicles",
+     "description": "Two vans for moving equipment; staff approve each booking.",
+     "time_zone": "Europe/Helsinki", "capacity": 2, "approval_required": True,
+     "opening_hours": {d: [{"start": "07:00", "end": "19:00"}]
+                       for d in (*WEEKDAYS, "sat")},
+     "slot_minutes": 60, "min_duration_minutes": 60, "max_duration_minutes": 600,
+     "lead_time_minutes": 1440, "horizon_days": 60, "cancellation_cutoff_minutes": 1440},
+    {"name": "On-site technician visit", "category": "technicians",
+     "description": "A two-hour visit by one of our three field technicians.",
+     "time_zone": "Europe/Helsinki", "capacity": 3,
+     "opening_hours": {d: [{"start": "08:00", "end": "16:00"}] for d in WEEKDAYS},
+     "slot_minutes": 60, "min_duration_minutes": 120, "max_duration_minutes": 120,
+     "lead_time_minutes": 2880, "horizon_days": 45, "cancellation_cutoff_minutes": 1440,
+     "bookable_by": {"roles": ["contact", "account_manager"],
+                     "accounts": ["acc-northwind"]}},
+)
+
+
+def _next_weekday(days_ahead: int, hour: int) -> datetime:
+    """A weekday at least `days_ahead` days from now, at `hour` in Helsinki."""
+    zone = ZoneInfo("Europe/Helsinki")
+    day = (datetime.now(zone) + timedelta(days=days_ahead)).date()
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=zone)
+
+
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def seed_bookings(users: list[dict[str, Any]]) -> dict[str, str]:
+    """The demo's resources, a confirmed booking and one waiting for approval. Runs with
+    the bookings function's environment in place; answers resource ids by name."""
+    ids = {u["email"]: u["contact_id"] for u in users}
+    admin = principal.resolve(ids["admin@portico.example"])
+    made = {r["name"]: catalogue.create(admin, booking_models.ResourceIn.model_validate(r)).id
+            for r in RESOURCES}
+    review = _next_weekday(3, 10)
+    ledger.book(principal.resolve(ids["manager@northwind.example"]), booking_models.NewBooking(
+        resource_id=made["Meeting room Aurora"], start=_utc(review),
+        end=_utc(review + timedelta(hours=1)), note="Quarterly review"))
+    move = _next_weekday(5, 9)
+    ledger.book(principal.resolve(ids["contact@contoso.example"]), booking_models.NewBooking(
+        resource_id=made["Service van"], start=_utc(move),
+        end=_utc(move + timedelta(hours=3)), note="Moving the archive boxes"))
+    return made

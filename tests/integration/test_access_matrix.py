@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -159,6 +160,72 @@ def _rating(role: str, account: str) -> int:
     return 403 if want == 201 and role in ("agent", "admin") else want
 
 
+# -- bookings: resources are the operator's; customers reach those that name their role --
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_matrix_slot = iter(range(10_000))
+
+
+def _resource_body(**over: Any) -> dict[str, Any]:
+    return {"name": "Matrix room", "category": "meeting_rooms",
+            "time_zone": "Europe/Helsinki", "capacity": 100, "lead_time_minutes": 0,
+            "opening_hours": {d: [{"start": "00:00", "end": "24:00"}] for d in WEEK},
+            "slot_minutes": 30, "min_duration_minutes": 30, "max_duration_minutes": 60,
+            **over}
+
+
+def _resource(portal: Portal, **over: Any) -> str:
+    r = portal.request("POST", "/resources", as_user=ADMIN, json=_resource_body(**over))
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+_rooms: dict[str, str] = {}
+
+
+def _room(portal: Portal, kind: str = "open") -> str:
+    """One shared room (every customer role may book it), or one needing approval."""
+    if kind not in _rooms:
+        _rooms[kind] = _resource(portal, approval_required=kind == "approval")
+    return _rooms[kind]
+
+
+def _slot() -> tuple[str, str]:
+    """A distinct half hour a few days ahead, so no two bookings of the matrix meet."""
+    n = next(_matrix_slot)
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(
+        days=2, minutes=30 * n)
+    end = start + timedelta(minutes=30)
+    return (start.isoformat().replace("+00:00", "Z"), end.isoformat().replace("+00:00", "Z"))
+
+
+def _booking(portal: Portal, account: str, kind: str = "open") -> str:
+    """A new booking made by the account's contact (the contact role's own record)."""
+    start, end = _slot()
+    r = portal.request("POST", "/bookings", as_user=MEMBER_OF[account],
+                       json={"resource_id": _room(portal, kind), "start": start, "end": end})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _books(role: str) -> bool:
+    """Whether the role reaches the matrix rooms: staff all, customers by the rooms' rule."""
+    return bool(ACCESS[role].get("resource")) or (
+        role in ("contact", "account_manager") and bool(ACCESS[role].get("booking")))
+
+
+def _staff_decides(role: str, account: str) -> int:
+    want = expected_object(role, "booking", R, _case_rel(role, account), 200)
+    return 403 if want == 200 and not ACCESS[role].get("resource") else want
+
+
+def _own_feed(role: str, account: str) -> int:
+    return 200 if ACCESS[role].get("booking") else 403
+
+
+def _staff_or(status: int) -> Callable[[str, str], int]:
+    return lambda role, account: status if ACCESS[role].get("resource") else 403
+
+
 CASES = [
     Case("get me", "GET", "/me", _own_path("/me"),
          lambda role, a: expected_object(role, "contact", R, "self", 200)),
@@ -230,6 +297,45 @@ CASES = [
     Case("list queues", "GET", "/queues", _own_path("/queues"), _staff_only),
     Case("queue cases", "GET", "/queues/{queue}/cases", _own_path("/queues/support/cases"),
          _staff_only),
+    Case("list resources", "GET", "/resources", _own_path("/resources"), lambda r, a: 200),
+    Case("create resource", "POST", "/resources", _own_path("/resources"), _staff_or(201),
+         body=_resource_body),
+    Case("get resource", "GET", "/resources/{resourceId}",
+         lambda a, p: f"/resources/{_room(p)}",
+         lambda role, a: 200 if _books(role) else 404),
+    Case("update resource", "PUT", "/resources/{resourceId}",
+         lambda a, p: f"/resources/{_resource(p)}", _staff_or(200),
+         body=lambda: {**_resource_body(name="Renamed room"), "version": 1}),
+    Case("retire resource", "DELETE", "/resources/{resourceId}",
+         lambda a, p: f"/resources/{_resource(p)}", _staff_or(204)),
+    Case("availability", "GET", "/resources/{resourceId}/availability",
+         lambda a, p: f"/resources/{_room(p)}/availability",
+         lambda role, a: 200 if _books(role) else 404),
+    Case("resource calendar", "GET", "/resources/{resourceId}/bookings",
+         lambda a, p: f"/resources/{_room(p)}/bookings", _staff_or(200)),
+    # The path is built before the body: it makes sure the room exists.
+    Case("book", "POST", "/bookings", lambda a, p: _room(p) and "/bookings",
+         lambda role, a: expected_object(role, "booking", C, "self", 201),
+         body=lambda: dict(zip(("start", "end"), _slot(), strict=True),
+                           resource_id=_rooms["open"])),
+    Case("list bookings", "GET", "/bookings", _own_path("/bookings?scope=account"),
+         lambda role, a: expected_list(role, "booking", relation(role, ACTORS[role][1]))),
+    Case("get booking", "GET", "/bookings/{bookingId}",
+         lambda a, p: f"/bookings/{_booking(p, a)}",
+         lambda role, a: expected_object(role, "booking", R, _case_rel(role, a), 200)),
+    Case("cancel booking", "DELETE", "/bookings/{bookingId}",
+         lambda a, p: f"/bookings/{_booking(p, a)}",
+         lambda role, a: expected_object(role, "booking", D, _case_rel(role, a), 200)),
+    Case("approve booking", "POST", "/bookings/{bookingId}/approve",
+         lambda a, p: f"/bookings/{_booking(p, a, 'approval')}/approve", _staff_decides),
+    Case("reject booking", "POST", "/bookings/{bookingId}/reject",
+         lambda a, p: f"/bookings/{_booking(p, a, 'approval')}/reject", _staff_decides,
+         body=lambda: {"reason": "Not that day."}),
+    Case("calendar feed", "GET", "/calendar-feed", _own_path("/calendar-feed"), _own_feed),
+    Case("new calendar feed", "POST", "/calendar-feed", _own_path("/calendar-feed"),
+         lambda role, a: 201 if _own_feed(role, a) == 200 else 403),
+    Case("revoke calendar feed", "DELETE", "/calendar-feed", _own_path("/calendar-feed"),
+         lambda role, a: 204 if _own_feed(role, a) == 200 else 403),
 ]
 
 

@@ -123,9 +123,18 @@ def ids(portal: Portal, cloud: LocalCloud) -> dict[str, str]:
     inv = portal.request("POST", "/accounts/acc-northwind/invitations", as_user=ADMIN, json={
         "email": f"bad-input-{time.time_ns()}@example.com", "roles": ["contact"]}).json()
     contact = next(u["contact_id"] for u in cloud.users if u["email"] == CONTACT)
+    room = cloud.resources["Meeting room Borealis"]
+    free = next(s for s in portal.get(f"/resources/{room}/availability",
+                                      as_user=CONTACT).json()["slots"] if s["remaining"])
+    start = free["start"]
+    end = start[:11] + f"{int(start[11:13]) + 1:02d}" + start[13:]
+    booking = portal.request("POST", "/bookings", as_user=CONTACT,
+                             json={"resource_id": room, "start": start, "end": end})
+    assert booking.status_code == 201, booking.text
     return {"caseId": case.json()["id"], "accountId": "acc-northwind", "contactId": contact,
             "invitationId": inv["id"], "token": inv["link"].split("token=")[1],
-            "attachmentId": "0" * 32, "queue": "support"}
+            "attachmentId": "0" * 32, "queue": "support", "resourceId": room,
+            "bookingId": booking.json()["id"]}
 
 
 def concrete(path: str, ids: dict[str, str]) -> str:

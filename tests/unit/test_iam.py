@@ -111,6 +111,18 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         **_grant(["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"],
                  "AttachmentsBucket.Arn/cases/*"),
     },
+    # Resources, bookings and their projections, slot claims (UpdateItem), calendar feeds;
+    # gsi1 (resources of a category, a booker's bookings), gsi2 (all resources, an
+    # account's bookings).
+    "BookingsFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),
+        "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1", f"{TABLE}/index/gsi2"},
+    },
+    # Due reminders (Query), marking each reminded, the reminder mail.
+    "BookingRemindersFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),
+        "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
+    },
     # Routing a case, and Powertools idempotency records (DeleteItem on a failed attempt).
     "WorkflowsFunction": {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),

@@ -71,8 +71,9 @@ ROLES_BY_ACCOUNT_KIND: dict[str, frozenset[str]] = {
 
 # Entities: `account`; `contact` (a person's profile); `membership` (a person's roles and
 # active flag in one account: who may see and manage the account's people); `invitation`;
-# `audit`; `case` (with its children) and `queue` (the staff's work lists); and, for the
-# areas to come, `invoice`, `booking`.
+# `audit`; `case` (with its children) and `queue` (the staff's work lists); `booking` and
+# `resource` (what is booked: staff manage resources, customers see the ones whose own
+# `bookable_by` rule names them); and, for the area to come, `invoice`.
 # The knowledge base, notifications and announcements are open to every signed-in contact
 # (what each may read there is the area's audience rule, not an account's ownership).
 ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
@@ -112,6 +113,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "case": (grant(Scope.ALL, R, C, U, A),),
         "queue": (grant(Scope.ALL, R),),
         "booking": (grant(Scope.ALL, R, C, U, D),),
+        "resource": (grant(Scope.ALL, R, C, U, D),),
     },
     "admin": {
         "account": (grant(Scope.ALL, R, C, U),),
@@ -123,6 +125,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "queue": (grant(Scope.ALL, R),),
         "invoice": (grant(Scope.ALL, R),),
         "booking": (grant(Scope.ALL, R, C, U, D),),
+        "resource": (grant(Scope.ALL, R, C, U, D),),
     },
     # A machine client: the ingestion endpoints only, none of the portal's records.
     "integration": {},

@@ -66,8 +66,10 @@ class Change:
         self._writes.append(_Write(store.put(_present(item))))
 
     def update(self, key: Mapping[str, str], *, version: int | None = None,
-               set_: Mapping[Any, Any] | None = None, add: Mapping[str, int] | None = None,
-               remove: Sequence[str] = (), condition: str | None = None,
+               set_: Mapping[Any, Any] | None = None,
+               add: Mapping[str, int | set[str]] | None = None,
+               remove: Sequence[str] = (), discard: Mapping[str, set[str]] | None = None,
+               condition: str | None = None,
                values: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
                conflict: PorticoError | None = None) -> None:
         """Change an item. With `version`, only if it still has that version; it then gets
@@ -82,7 +84,8 @@ class Change:
             guard = "#version = :expected_version"
             condition = f"{guard} AND ({condition})" if condition else guard
         self._writes.append(_Write(
-            store.update(key, set_=sets, add=add, remove=removes, condition=condition,
+            store.update(key, set_=sets, add=add, remove=removes, discard=discard,
+                         condition=condition,
                          values=vals or None, names=names),
             key=key, versioned=version is not None, conflict=conflict))
 

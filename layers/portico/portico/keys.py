@@ -125,3 +125,87 @@ def outbox(event_id: str) -> Key:
 
 def is_outbox(pk: str) -> bool:
     return pk.startswith(OUTBOX_PREFIX)
+
+
+# -- bookings -------------------------------------------------------------------------------
+# | a resource                   | get `RESOURCE#<id>` / `RESOURCE`          |
+# | resources of a category      | query gsi1 `RESOURCES#<category>`, by name |
+# | all resources                | query gsi2 `RESOURCES`, by category and name |
+# | a resource's slots           | query `SLOTS#<resource>`, sk between two UTC times: one item
+# |                              | per slot unit claimed, `taken` counts its bookings |
+# | a booking                    | get `BOOKING#<id>` / `BOOKING`            |
+# | a booker's bookings          | query gsi1 `BOOKER#<account>#<contact>`, by start |
+# | an account's bookings        | query gsi2 `ACCOUNTBOOKINGS#<account>`, by start |
+# | a resource's bookings        | query `RESOURCEBOOKINGS#<resource>`, by start (staff calendar) |
+# | bookings awaiting approval   | query `BOOKINGAPPROVALS`, by start        |
+# | reminders to send            | query `BOOKINGREMINDERS#<UTC hour of start>` |
+# | a calendar feed              | get `CALFEED#<sha256 of token>`; the contact's own at
+# |                              | `CONTACT#<id>` / `CALFEED`                |
+
+def resource(resource_id: str) -> Key:
+    return {"pk": f"RESOURCE#{resource_id}", "sk": "RESOURCE"}
+
+
+def resources_of_category(category: str, name: str = "", resource_id: str = "") -> Key:
+    return {"gsi1pk": f"RESOURCES#{category}",
+            "gsi1sk": f"{name.lower()}#{resource_id}" if resource_id else ""}
+
+
+def all_resources(category: str = "", name: str = "", resource_id: str = "") -> Key:
+    return {"gsi2pk": "RESOURCES",
+            "gsi2sk": f"{category}#{name.lower()}#{resource_id}" if resource_id else ""}
+
+
+def slot(resource_id: str, start: str) -> Key:
+    return {"pk": f"SLOTS#{resource_id}", "sk": start}
+
+
+def slots_of(resource_id: str) -> str:
+    return f"SLOTS#{resource_id}"
+
+
+def booking(booking_id: str) -> Key:
+    return {"pk": f"BOOKING#{booking_id}", "sk": "BOOKING"}
+
+
+def bookings_of_booker(account_id: str, contact_id: str, start: str = "",
+                       booking_id: str = "") -> Key:
+    return {"gsi1pk": f"BOOKER#{account_id}#{contact_id}",
+            "gsi1sk": f"{start}#{booking_id}" if booking_id else ""}
+
+
+def bookings_of_account(account_id: str, start: str = "", booking_id: str = "") -> Key:
+    return {"gsi2pk": f"ACCOUNTBOOKINGS#{account_id}",
+            "gsi2sk": f"{start}#{booking_id}" if booking_id else ""}
+
+
+def resource_booking(resource_id: str, start: str, booking_id: str) -> Key:
+    return {"pk": f"RESOURCEBOOKINGS#{resource_id}", "sk": f"{start}#{booking_id}"}
+
+
+def resource_bookings(resource_id: str) -> str:
+    return f"RESOURCEBOOKINGS#{resource_id}"
+
+
+BOOKING_APPROVALS = "BOOKINGAPPROVALS"
+
+
+def booking_approval(start: str, booking_id: str) -> Key:
+    return {"pk": BOOKING_APPROVALS, "sk": f"{start}#{booking_id}"}
+
+
+def booking_reminder(start: str, booking_id: str) -> Key:
+    return {"pk": reminders_of_hour(start[:13]), "sk": f"{start}#{booking_id}"}
+
+
+def reminders_of_hour(hour: str) -> str:
+    """`hour`: the first 13 characters of a UTC stamp, `2026-12-01T08`."""
+    return f"BOOKINGREMINDERS#{hour}"
+
+
+def calendar_feed(token_hash: str) -> Key:
+    return {"pk": f"CALFEED#{token_hash}", "sk": "CALFEED"}
+
+
+def contact_calendar_feed(contact_id: str) -> Key:
+    return {"pk": f"CONTACT#{contact_id}", "sk": "CALFEED"}

@@ -92,11 +92,13 @@ Path = str | tuple[str, ...]  # an attribute, or a path into a map
 
 
 def update(key: Mapping[str, str], *, set_: Mapping[Any, Any] | None = None,
-           add: Mapping[str, int] | None = None, remove: Sequence[str] = (),
+           add: Mapping[str, int | set[str]] | None = None, remove: Sequence[str] = (),
+           discard: Mapping[str, set[str]] | None = None,
            condition: str | None = None, values: Mapping[str, Any] | None = None,
            names: Mapping[str, str] | None = None) -> TransactItem:
     """An Update for a transaction. Attribute names become placeholders; a tuple key is a
-    path into a map (`("accounts", account_id)`). In `condition`, `#attr` names an
+    path into a map (`("accounts", account_id)`). `add` adds to a number or a string set,
+    `discard` takes members out of a string set. In `condition`, `#attr` names an
     attribute; `names` gives placeholders of its own (for map keys)."""
     placeholders: dict[str, str] = dict(names or {})
     vals: dict[str, Any] = dict(values or {})
@@ -124,6 +126,12 @@ def update(key: Mapping[str, str], *, set_: Mapping[Any, Any] | None = None,
         clauses.append("ADD " + ", ".join(parts))
     if remove:
         clauses.append("REMOVE " + ", ".join(name(a) for a in remove))
+    if discard:
+        parts = []
+        for i, (attr, members) in enumerate(discard.items()):
+            vals[f":d{i}"] = members
+            parts.append(f"{name(attr)} :d{i}")
+        clauses.append("DELETE " + ", ".join(parts))
     op: dict[str, Any] = {"TableName": settings().table_name, "Key": serialize(key),
                           "UpdateExpression": " ".join(clauses)}
     if condition:
@@ -214,21 +222,28 @@ def batch_get(keys: Sequence[Mapping[str, str]]) -> list[Item]:
 
 
 def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
+               sk_between: tuple[str, str] | None = None,
                limit: int = 25, cursor: str | None = None, newest_first: bool = False,
                where: str | None = None, where_names: Mapping[str, str] | None = None,
                where_values: Mapping[str, Any] | None = None) -> tuple[list[Item], str | None]:
     """One page of a partition, and the opaque cursor of the next (None at the end).
 
-    `where` filters the page after it is read (a page may then hold fewer than `limit`
-    items; the cursor still moves on)."""
+    `sk_between`: sort keys from the first to the second, both included. `where` filters
+    the page after it is read (a page may then hold fewer than `limit` items; the cursor
+    still moves on)."""
     pk_attr, sk_attr = (f"{index}pk", f"{index}sk") if index else ("pk", "sk")
+    condition, bounds = "#pk = :pk", {":pk": pk}
+    if sk_prefix:
+        condition, bounds[":sk"] = condition + " AND begins_with(#sk, :sk)", sk_prefix
+    elif sk_between:
+        condition += " AND #sk BETWEEN :lo AND :hi"
+        bounds[":lo"], bounds[":hi"] = sk_between
     args: dict[str, Any] = {
         "TableName": settings().table_name,
-        "KeyConditionExpression": "#pk = :pk" + (
-            " AND begins_with(#sk, :sk)" if sk_prefix else ""),
-        "ExpressionAttributeNames": {"#pk": pk_attr, **({"#sk": sk_attr} if sk_prefix else {})},
-        "ExpressionAttributeValues": serialize(
-            {":pk": pk, **({":sk": sk_prefix} if sk_prefix else {})}),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": {"#pk": pk_attr,
+                                     **({"#sk": sk_attr} if sk_prefix or sk_between else {})},
+        "ExpressionAttributeValues": serialize(bounds),
         "Limit": limit,
         "ScanIndexForward": not newest_first,
     }
@@ -240,7 +255,8 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
         args["ExpressionAttributeValues"].update(serialize(where_values or {}))
     if cursor:
         args["ExclusiveStartKey"] = serialize(_start_key(cursor, pk=pk, index=index,
-                                                         sk_prefix=sk_prefix))
+                                                         sk_prefix=sk_prefix,
+                                                         sk_between=sk_between))
     with aws_errors():
         resp = aws.dynamodb().query(**args)
     items = [deserialize(i) for i in resp.get("Items", [])]
@@ -249,12 +265,13 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
 
 
 def query_all(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
-              limit: int = 1000) -> list[Item]:
+              sk_between: tuple[str, str] | None = None, limit: int = 1000) -> list[Item]:
     """A whole (small, bounded) partition: memberships of a contact, accounts of a partner."""
-    items, cursor = query_page(pk, index=index, sk_prefix=sk_prefix, limit=100)
+    items, cursor = query_page(pk, index=index, sk_prefix=sk_prefix, sk_between=sk_between,
+                               limit=100)
     while cursor and len(items) < limit:
-        more, cursor = query_page(pk, index=index, sk_prefix=sk_prefix, limit=100,
-                                  cursor=cursor)
+        more, cursor = query_page(pk, index=index, sk_prefix=sk_prefix,
+                                  sk_between=sk_between, limit=100, cursor=cursor)
         items += more
     return items[:limit]
 
@@ -262,8 +279,8 @@ def query_all(pk: str, *, index: str | None = None, sk_prefix: str | None = None
 MAX_KEY_LENGTH = 1024
 
 
-def _start_key(cursor: str, *, pk: str, index: str | None,
-               sk_prefix: str | None) -> dict[str, str]:
+def _start_key(cursor: str, *, pk: str, index: str | None, sk_prefix: str | None,
+               sk_between: tuple[str, str] | None = None) -> dict[str, str]:
     """The cursor's key, if it is one this very list could have handed out: the key schema
     of the table (and index) read, strings only, in this partition, within the prefix.
     Anything else is a 400, never a read of another partition or a 500."""
@@ -272,7 +289,8 @@ def _start_key(cursor: str, *, pk: str, index: str | None,
     schema = {"pk", "sk", pk_attr, sk_attr}
     if set(start) != schema or any(len(v) > MAX_KEY_LENGTH or not v for v in start.values()):
         raise BadRequest("The cursor is not valid.")
-    if start[pk_attr] != pk or (sk_prefix and not start[sk_attr].startswith(sk_prefix)):
+    if start[pk_attr] != pk or (sk_prefix and not start[sk_attr].startswith(sk_prefix)) \
+            or (sk_between and not sk_between[0] <= start[sk_attr] <= sk_between[1]):
         raise BadRequest("The cursor belongs to another list.")
     return start
 

@@ -1,0 +1,1 @@
+"""Bookings: shared resources, their availability and the bookings that claim it."""
