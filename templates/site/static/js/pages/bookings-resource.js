@@ -171,6 +171,8 @@ start(async (me) => {
     if (s) {
       for (const d of lengths(s)) select.add(new Option(duration(d), String(d)));
       if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+    } else {
+      select.add(new Option(t("bookings.book.duration.none"), ""));
     }
     select.disabled = !s;
     $("book").disabled = !s || Boolean($("book").dataset.busy);
