@@ -57,7 +57,8 @@ def test_book_see_taken_cancel_see_free(page: Page, portal: Portal, browser: Bro
     expect(page.locator("#zone-note")).to_contain_text("Europe/Helsinki")
     # Two weeks on: away from the demo's own bookings and any lead time.
     next_week = page.get_by_role("button", name=re.compile("^Next week"))
-    next_week.click()
+    next_week.dblclick()  # one week on, not two
+    expect(page).to_have_url(re.compile(f"week={_week(1)}"))
     next_week.click()
     expect(page).to_have_url(re.compile(f"week={_week(2)}"))
     free = page.locator("#week button.slot:not([disabled])").first
@@ -142,6 +143,7 @@ def test_finnish_bookings_pages_fit_a_phone(browser: Browser, cloud: LocalCloud,
         expect(page.locator(filled).first).to_be_visible()
         assert page.locator("html").get_attribute("lang") == "fi"
         assert _wide(page) <= PHONE["width"], f"{path} is {_wide(page)}px wide at 360px"
+        assert axe_violations(page) == [], path
         shot(page, "phone-fi-" + ("bookings" if path.endswith("bookings/") else "resource"))
     # The week stacks: one day under another.
     boxes = [page.locator("#week .day").nth(i).bounding_box() for i in range(2)]
@@ -272,6 +274,8 @@ def test_staff_add_edit_and_remove_a_resource(page: Page, portal: Portal) -> Non
     assert len(made) == 1
     assert made[0]["opening_hours"]["sat"] == [{"start": "16:00", "end": "21:00"}]
 
+    assert axe_violations(page) == []
+
     page.get_by_label("Name").fill("Sauna by the lake")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#edit-result")).to_contain_text("Sauna by the lake is saved.")
@@ -280,3 +284,18 @@ def test_staff_add_edit_and_remove_a_resource(page: Page, portal: Portal) -> Non
     expect(page.locator("#edit-result")).to_contain_text("Sauna by the lake is removed.")
     assert portal.get(f"/resources/{made[0]['id']}",
                       as_user="admin@portico.example").status_code == 404
+
+
+def test_a_resource_for_other_accounts_is_not_offered(page: Page, portal: Portal) -> None:
+    northwinds = {r["id"]: r for r in portal.get("/resources", as_user=NORTHWIND).json()["items"]}
+    contosos = {r["id"] for r in portal.get("/resources", as_user=CONTOSO).json()["items"]}
+    only = next(r for rid, r in northwinds.items() if rid not in contosos)
+    sign_in(page, CONTOSO)
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/fi/bookings/")
+    ready(page)
+    expect(page.locator("#catalogue .card").first).to_be_visible()
+    expect(page.locator("#catalogue")).not_to_contain_text(only["name"])
+    page.goto(f"/fi/bookings/resource/?id={only['id']}")
+    expect(page.get_by_role("alert")).to_have_text("Kohdetta ei ole, tai et voi varata sitä.")
+    expect(page.locator("#resource")).to_be_hidden()

@@ -146,7 +146,7 @@ export async function sending(button, work, busyText = t("bookings.sending")) {
     delete button.dataset.busy;
     button.disabled = false;
     button.removeAttribute("aria-busy");
-    button.textContent = label;
+    if (button.textContent === busyText) button.textContent = label;
   }
 }
 
@@ -200,9 +200,9 @@ function skeleton(box, rows) {
 }
 
 /** A loader for `box`: skeleton rows while `fetch` runs, then `render(data)`. A request
- * slower than 10 s, or a failure, is said next to the box with a retry. Only the latest
- * load renders. Returns the function that (re)loads. */
-export function loader(box, fetch, render, { rows = 3 } = {}) {
+ * slower than 10 s, or a failure (in words: `errors` as for `problem`), is said next to the
+ * box with a retry. Only the latest load renders. Returns the function that (re)loads. */
+export function loader(box, fetch, render, { rows = 3, errors = {} } = {}) {
   const note = document.createElement("div");
   note.className = "load-note";
   note.hidden = true;
@@ -232,11 +232,11 @@ export function loader(box, fetch, render, { rows = 3 } = {}) {
       if (mine !== generation) return;
       note.hidden = true;
       box.replaceChildren();
-      render(data);
+      await render(data);
     } catch (e) {
       if (mine !== generation) return;
       box.replaceChildren();
-      say(problem(e), true);
+      say(problem(e, errors), true);
     } finally {
       clearTimeout(slow);
       if (mine === generation) box.removeAttribute("aria-busy");

@@ -3,7 +3,9 @@
 import { api } from "../api.js";
 import { t, url } from "../i18n.js";
 import { start } from "../shell.js";
-import { $, confirmInline, dateTime, isStaff, problem, resourceUrl, sending } from "./bookings-common.js";
+import {
+  $, confirmInline, dateTime, isStaff, loader, problem, resourceUrl, sending,
+} from "./bookings-common.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const MINUTE_FIELDS = { min_duration: "min_duration_minutes", max_duration: "max_duration_minutes",
@@ -162,20 +164,19 @@ start(async (me) => {
     box.focus();
   }
 
-  if (id) {
-    try {
-      current = await api(`/resources/${encodeURIComponent(id)}`);
-    } catch (e) {
-      $("edit-error").textContent = problem(e, { 404: "bookings.resource.missing" });
-      return;
-    }
-    $("edit-title").textContent = t("bookings.edit.title.one", { name: current.name });
-    $("r-delete").hidden = false;
-  } else {
-    $("edit-title").textContent = t("bookings.resource.new");
+  function open(r) {
+    current = r;
+    $("edit-title").textContent = r ? t("bookings.edit.title.one", { name: r.name }) : t("bookings.resource.new");
+    $("r-delete").hidden = !r;
+    fill(r || DEFAULTS);
+    $("resource-form").hidden = false;
   }
-  fill(current || DEFAULTS);
-  $("resource-form").hidden = false;
+  if (id) {
+    await loader($("edit-loading"), () => api(`/resources/${encodeURIComponent(id)}`), open,
+      { rows: 4, errors: { 404: "bookings.resource.missing" } })();
+  } else {
+    open(null);
+  }
 
   $("resource-form").addEventListener("submit", (event) => {
     event.preventDefault();

@@ -252,18 +252,12 @@ start(async (me) => {
   }
 
   // -- calendar subscription ---------------------------------------------------------------
-  async function feedState() {
-    $("feed-error").textContent = "";
-    try {
-      const feed = await api("/calendar-feed");
-      $("feed-state").textContent = feed.active
-        ? t("bookings.feed.active", { date: dateTime(feed.created_at) }) : t("bookings.feed.inactive");
-      $("feed-create").textContent = feed.active ? t("bookings.feed.replace") : t("bookings.feed.create");
-      $("feed-revoke").hidden = !feed.active;
-    } catch (e) {
-      $("feed-error").textContent = problem(e);
-    }
-  }
+  const feedState = loader($("feed-state"), () => api("/calendar-feed"), (feed) => {
+    $("feed-state").textContent = feed.active
+      ? t("bookings.feed.active", { date: dateTime(feed.created_at) }) : t("bookings.feed.inactive");
+    $("feed-create").textContent = feed.active ? t("bookings.feed.replace") : t("bookings.feed.create");
+    $("feed-revoke").hidden = !feed.active;
+  }, { rows: 1 });
 
   $("feed-create").addEventListener("click", () => sending($("feed-create"), async () => {
     say("feed-status", "");
@@ -274,7 +268,7 @@ start(async (me) => {
       $("feed-url").value = cfg.apiUrl.replace(/\/$/, "") + made.path;
       $("feed-url-box").hidden = false;
       say("feed-status", t("bookings.feed.created"));
-      await feedState();
+      await feedState({ quiet: true });
       $("feed-url").focus();
       $("feed-url").select();
     } catch (e) {
@@ -304,7 +298,7 @@ start(async (me) => {
         $("feed-url-box").hidden = true;
         $("feed-url").value = "";
         say("feed-status", t("bookings.feed.revoked"));
-        await feedState();
+        await feedState({ quiet: true });
       } catch (e) {
         $("feed-error").textContent = problem(e);
       }
