@@ -112,6 +112,10 @@ def test_staff_edit_a_resource_with_its_version_and_retire_it(portal: Portal) ->
     assert b.status_code == 201, b.text
     assert portal.request("DELETE", f"/resources/{room['id']}", as_user=ADMIN).status_code \
         == 409
+    regrid = portal.request("PUT", f"/resources/{room['id']}", as_user=AGENT,
+                            json={**body, "slot_minutes": 15, "version": 2})
+    assert regrid.status_code == 409
+    assert regrid.json()["error"]["details"] == {"fields": ["slot_minutes"]}
     assert portal.request("DELETE", f"/bookings/{b.json()['id']}", as_user=NED).status_code \
         == 200
     assert portal.request("DELETE", f"/resources/{room['id']}", as_user=ADMIN).status_code \

@@ -266,12 +266,15 @@ def query_page(pk: str, *, index: str | None = None, sk_prefix: str | None = Non
 
 def query_all(pk: str, *, index: str | None = None, sk_prefix: str | None = None,
               sk_between: tuple[str, str] | None = None, limit: int = 1000) -> list[Item]:
-    """A whole (small, bounded) partition: memberships of a contact, accounts of a partner."""
+    """A whole (small, bounded) partition: memberships of a contact, accounts of a partner,
+    a resource's claimed slots in a window. One call while the items fit DynamoDB's 1 MB
+    page."""
+    page = limit
     items, cursor = query_page(pk, index=index, sk_prefix=sk_prefix, sk_between=sk_between,
-                               limit=100)
+                               limit=page)
     while cursor and len(items) < limit:
         more, cursor = query_page(pk, index=index, sk_prefix=sk_prefix,
-                                  sk_between=sk_between, limit=100, cursor=cursor)
+                                  sk_between=sk_between, limit=page, cursor=cursor)
         items += more
     return items[:limit]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,7 +47,10 @@ def render(bookings: list[dict[str, Any]], *, name: str) -> str:
         e.add("status", STATUS[str(b["status"])])
         e.add("sequence", int(b["version"]))
         cal.add_component(e)
-    cal.add_missing_timezones()
+    # The zone's rules for the years the bookings span, not 1970-2038 in every file.
+    years = [schedule.parse(str(b["start"])).year for b in bookings] or [clock.now().year]
+    cal.add_missing_timezones(first_date=date(min(years) - 1, 1, 1),
+                              last_date=date(max(years) + 2, 1, 1))
     return str(cal.to_ical().decode())
 
 

@@ -97,12 +97,29 @@ def create(p: Principal, new: models.ResourceIn) -> models.Resource:
     return out(item)
 
 
+def _ahead(resource_id: str) -> bool:
+    """Whether a pending or confirmed booking starts from now on (within the horizon, so
+    a bounded read)."""
+    return any(b["status"] in ("pending", "confirmed")
+               for b in store.query_all(keys.resource_bookings(resource_id),
+                                        sk_between=(clock.stamp(), "~")))
+
+
+# Claimed units are keyed on the slot grid in the resource's zone: with bookings ahead, a
+# new grid would no longer meet their units, and an overlap would go unseen.
+GRID = ("slot_minutes", "time_zone")
+
+
 def update(p: Principal, resource_id: str, new: models.ResourceUpdate) -> models.Resource:
     if not _staff(p):
         raise access.forbidden("resource")
     current = load(resource_id)
     c = change.by(p, "resource", resource_id, OWNER, U)
     fields = _fields(new)
+    regrid = [k for k in GRID if current.get(k) != fields[k]]
+    if regrid and _ahead(resource_id):
+        raise Conflict("The slot grid cannot change while bookings are ahead.",
+                       details={"fields": regrid})
     changed = {k: {"before": current.get(k), "after": v} for k, v in fields.items()
                if current.get(k) != v}
     now = clock.stamp()
@@ -120,11 +137,7 @@ def retire(p: Principal, resource_id: str) -> None:
         raise access.forbidden("resource")
     current = load(resource_id)
     c = change.by(p, "resource", resource_id, OWNER, D)
-    # Bookings starting from now on (within the horizon, so a bounded read).
-    ahead = [b for b in store.query_all(keys.resource_bookings(resource_id),
-                                        sk_between=(clock.stamp(), "~"))
-             if b["status"] in ("pending", "confirmed")]
-    if ahead:
+    if _ahead(resource_id):
         raise Conflict("The resource has bookings ahead; cancel them first.",
                        details={"upcoming": True})
     c.update(keys.resource(resource_id), version=int(current["version"]),
