@@ -116,9 +116,10 @@ def test_book_see_taken_cancel_see_free(page: Page, portal: Portal, browser: Bro
     card.get_by_role("button", name=f"Cancel the booking of {room['name']}").click()
     expect(card.get_by_role("group")).to_contain_text(f"Cancel the booking of {room['name']}")
     card.get_by_role("button", name="Yes, cancel it").click()
-    expect(page.locator("#mine-status")).to_contain_text("is cancelled")
-    expect(page.locator("#mine .booking", has_text=room["name"]).first).to_contain_text(
-        "Cancelled")
+    cancelled = page.locator("#mine .booking", has_text=room["name"]).filter(has_text="Cancelled")
+    expect(cancelled.get_by_role("status")).to_contain_text(
+        f"The booking of {room['name']} on ")
+    expect(cancelled.get_by_role("status")).to_contain_text("is cancelled.")
 
     # ... and the other sees the time free again.
     kalle.reload()

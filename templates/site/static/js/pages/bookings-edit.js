@@ -41,6 +41,14 @@ function parseHours(text) {
   return { intervals: out };
 }
 
+function knownZone(zone) {
+  try {
+    return Boolean(zone) && Boolean(new Intl.DateTimeFormat("en", { timeZone: zone }));
+  } catch {
+    return false;
+  }
+}
+
 start(async (me) => {
   if (!isStaff(me)) {
     $("edit-staff-only").hidden = false;
@@ -103,8 +111,7 @@ start(async (me) => {
     };
     if (!body.name) wrong("r-name", "bookings.edit.error.name");
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(body.category)) wrong("r-category", "bookings.edit.error.category");
-    if (Intl.supportedValuesOf && !Intl.supportedValuesOf("timeZone").includes(body.time_zone)
-        && body.time_zone !== "UTC") wrong("r-zone", "bookings.edit.error.zone");
+    if (!knownZone(body.time_zone)) wrong("r-zone", "bookings.edit.error.zone");
     if (!Number.isInteger(body.capacity) || body.capacity < 1 || body.capacity > 100) wrong("r-capacity", "bookings.edit.error.capacity");
     for (const [field, key] of Object.entries(MINUTE_FIELDS)) {
       const value = Number($(`r-${field}`).value);

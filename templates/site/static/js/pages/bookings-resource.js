@@ -36,6 +36,9 @@ start(async (me) => {
     fact(facts, r.min_duration_minutes === r.max_duration_minutes
       ? t("bookings.length.fixed", { length: duration(r.min_duration_minutes) })
       : t("bookings.length.range", { min: duration(r.min_duration_minutes), max: duration(r.max_duration_minutes) }));
+    if (r.lead_time_minutes) {
+      fact(facts, t("bookings.lead", { length: duration(r.lead_time_minutes) }));
+    }
     if (r.cancellation_cutoff_minutes) {
       fact(facts, t("bookings.cutoff", { length: duration(r.cancellation_cutoff_minutes) }));
     }

@@ -16,7 +16,8 @@ function say(id, text) {
 }
 
 /** The booking's own buttons: add to a calendar, and cancel while the rules allow.
- * `onChange(updated)` shows the booking as it now is; `onChange(null)` reloads the list. */
+ * `onChange(updated, message)` shows the booking as it now is, with what happened;
+ * `onChange(null)` reloads the list. */
 function bookingActions(card, b, staff, onChange) {
   const actions = card.querySelector(".actions");
   actions.replaceChildren();
@@ -39,8 +40,7 @@ function bookingActions(card, b, staff, onChange) {
       await sending(cancel, async () => {
         try {
           const updated = await api(`/bookings/${encodeURIComponent(b.id)}`, { method: "DELETE" });
-          onChange(updated || { ...b, status: "cancelled", can_cancel: false });
-          say("mine-status", t("bookings.cancelled", { name: b.resource_name, when: what }));
+          onChange(updated, t("bookings.cancelled", { name: b.resource_name, when: what }));
         } catch (e) {
           say("mine-status", problem(e));
           if (e.status === 409) onChange(null);
@@ -68,12 +68,17 @@ start(async (me) => {
 
   function show(b, scope) {
     const card = bookingCard(b, { staff, who: scope !== "mine" });
-    const replace = (updated) => {
+    const replace = (updated, message) => {
       if (!updated) {
         loadMine({ quiet: true });
         return;
       }
       const fresh = show(updated, scope);
+      const done = document.createElement("p");
+      done.className = "notice";
+      done.setAttribute("role", "status");
+      done.textContent = message;
+      fresh.append(done);
       card.replaceWith(fresh);
       fresh.querySelector("h3 a").focus();
     };
