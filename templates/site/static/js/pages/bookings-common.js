@@ -1,7 +1,7 @@
 // What the booking pages share: words for statuses, categories, rules and errors; times in
 // a resource's time zone; buttons that send once; lists that load with skeletons and say
 // so when the network is slow.
-import { ApiError, actingAccount } from "../api.js";
+import { ApiError, actingAccount, api } from "../api.js";
 import { accessToken } from "../auth.js";
 import { config } from "../config.js";
 import { lang, t, url } from "../i18n.js";
@@ -243,6 +243,35 @@ export function loader(box, fetch, render, { rows = 3, errors = {} } = {}) {
     }
   }
   return load;
+}
+
+/** A list read a page at a time: skeletons, then `add(item)`'s element for each item;
+ * "Show more" (`more`) follows the cursor, keeping what is shown. `path(first)` is the
+ * list's address with its query (`first`: a fresh load); `after(count, hasMore)` runs after
+ * each page; `failed(error)` says what went wrong with a further page. Returns the loader. */
+export function pagedList(box, more, path, add, { after = () => {}, failed = () => {} } = {}) {
+  let cursor = null;
+  let count = 0;
+  function fill(page) {
+    for (const item of page.items) box.append(add(item));
+    count += page.items.length;
+    cursor = page.next_cursor;
+    more.hidden = !cursor;
+    after(count, Boolean(cursor));
+  }
+  more.addEventListener("click", () => sending(more, async () => {
+    try {
+      fill(await api(`${path(false)}&cursor=${encodeURIComponent(cursor)}`));
+    } catch (e) {
+      failed(e);
+    }
+  }));
+  return loader(box, () => {
+    cursor = null;
+    count = 0;
+    more.hidden = true;
+    return api(path(true));
+  }, fill);
 }
 
 // -- a booking as a card ---------------------------------------------------------------------

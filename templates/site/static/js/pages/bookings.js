@@ -6,7 +6,7 @@ import { t } from "../i18n.js";
 import { start } from "../shell.js";
 import {
   $, bookingCard, button, categoryName, confirmInline, dateTime, downloadIcs, interval,
-  isStaff, linkedCard, loader, problem, resourceUrl, sending, utc,
+  isStaff, linkedCard, loader, pagedList, problem, resourceUrl, sending, utc,
 } from "./bookings-common.js";
 
 const ACTIVE = ["pending", "confirmed"];
@@ -61,9 +61,6 @@ start(async (me) => {
   const manager = me.roles.includes("account_manager");
 
   // -- my (or the account's) bookings ----------------------------------------------------
-  const list = $("mine");
-  let cursor = null;
-  let shown = 0;
   let from = utc(Date.now());
 
   function show(b, scope) {
@@ -86,42 +83,26 @@ start(async (me) => {
     return card;
   }
 
-  function fill(page) {
-    const scope = $("scope").value;
-    for (const b of page.items) list.append(show(b, scope));
-    shown += page.items.length;
-    cursor = page.next_cursor;
-    $("mine-more").hidden = !cursor;
-    $("mine-empty").hidden = shown > 0;
-    $("mine-count").textContent = shown ? t(cursor ? "bookings.count.more" : "bookings.count",
-      { count: shown }) : "";
-    const wanted = location.hash.match(/^#booking-(.+)$/);
-    if (wanted) document.getElementById(`booking-${wanted[1]}`)?.classList.add("wanted");
-  }
-
-  const query = () => `/bookings?scope=${$("scope").value}&from=${encodeURIComponent(from)}&limit=10`;
-  const loadMine = loader(list, () => {
-    cursor = null;
-    shown = 0;
-    from = utc(Date.now());
-    $("mine-empty").hidden = true;
-    $("mine-more").hidden = true;
-    return api(query());
-  }, fill);
+  const loadMine = pagedList($("mine"), $("mine-more"), (first) => {
+    if (first) from = utc(Date.now());
+    return `/bookings?scope=${$("scope").value}&from=${encodeURIComponent(from)}&limit=10`;
+  }, (b) => show(b, $("scope").value), {
+    after(count, more) {
+      $("mine-empty").hidden = count > 0;
+      $("mine-count").textContent = count ? t(more ? "bookings.count.more" : "bookings.count", { count }) : "";
+      const wanted = location.hash.match(/^#booking-(.+)$/);
+      if (wanted) document.getElementById(`booking-${wanted[1]}`)?.classList.add("wanted");
+    },
+    failed: (e) => say("mine-status", problem(e)),
+  });
 
   $("scope-bar").hidden = !manager;
   $("scope").addEventListener("change", () => {
     say("mine-status", "");
+    $("mine-empty").hidden = true;
     $("mine-title").textContent = $("scope").value === "mine" ? t("bookings.mine") : t("bookings.scope.account");
     loadMine();
   });
-  $("mine-more").addEventListener("click", () => sending($("mine-more"), async () => {
-    try {
-      fill(await api(`${query()}&cursor=${encodeURIComponent(cursor)}`));
-    } catch (e) {
-      say("mine-status", problem(e));
-    }
-  }));
 
   // -- the catalogue ---------------------------------------------------------------------
   const catalogue = $("catalogue");
@@ -179,15 +160,13 @@ start(async (me) => {
 
   // -- approvals (staff) -------------------------------------------------------------------
   const approvals = $("approvals");
-  const loadApprovals = loader(approvals, () => api("/bookings?scope=pending&limit=50"), ({ items }) => {
-    if (!items.length) {
-      const none = document.createElement("li");
-      none.className = "empty";
-      none.textContent = t("bookings.approvals.none");
-      approvals.append(none);
-    }
-    for (const b of items) approvals.append(approvalCard(b));
-  });
+  const loadApprovals = pagedList(approvals, $("approvals-more"), () => "/bookings?scope=pending&limit=20",
+    approvalCard, {
+      after(count) {
+        $("approvals-empty").hidden = count > 0;
+      },
+      failed: (e) => say("approvals-status", problem(e)),
+    });
 
   function approvalCard(b) {
     const card = bookingCard(b, { staff: true, who: true });
@@ -197,7 +176,7 @@ start(async (me) => {
       say("approvals-status", t(key, { name: updated.contact_name || "", what }));
       const next = card.nextElementSibling || card.previousElementSibling;
       card.remove();
-      if (!approvals.children.length) loadApprovals();
+      if (!approvals.querySelector(".booking")) loadApprovals();
       else next?.querySelector("button, a")?.focus();
     };
     const approve = button(t("bookings.approve"), { label: t("bookings.approve.label", { what }) });
