@@ -166,6 +166,8 @@ class LocalCloud:
                 demo.seed_cases(self.users)
             with self.functions["BookingsFunction"].environment():
                 self.resources = demo.seed_bookings(self.users)
+            with self.functions["KnowledgeBaseFunction"].environment():
+                demo.seed_articles(self.users)
         self.workers = self._event_sources()
         if self.run_workers:
             for w in self.workers:

@@ -16,6 +16,8 @@ from portico.bookings import models as booking_models
 from portico.cases import desk, models
 from portico.events import SYSTEM
 from portico.identity import directory
+from portico.kb import articles
+from portico.kb import models as kb_models
 
 DEMO_PASSWORD = "Portico-Demo-2026!"  # noqa: S105 - printed for anyone running the demo
 
@@ -216,3 +218,57 @@ def seed_bookings(users: list[dict[str, Any]]) -> dict[str, str]:
         resource_id=made["Service van"], start=_utc(move),
         end=_utc(move + timedelta(hours=3)), note="Moving the archive boxes"))
     return made
+
+
+ARTICLES: tuple[dict[str, Any], ...] = (
+    {"slug": "reset-your-password", "category": "account", "tags": ["login", "password"],
+     "translations": {
+         "en": {"title": "Reset your password",
+                "summary": "Choose a new password when you have forgotten yours.",
+                "body": "1. Open the sign-in page and choose **Forgot your password?**\n"
+                        "2. Enter your e-mail address; we send a code.\n"
+                        "3. Enter the code and your new password.\n\n"
+                        "The code is valid for one hour."},
+         "fi": {"title": "Salasanan vaihtaminen",
+                "summary": "Valitse uusi salasana, jos olet unohtanut vanhan.",
+                "body": "1. Avaa kirjautumissivu ja valitse **Unohditko salasanasi?**\n"
+                        "2. Anna sähköpostiosoitteesi; lähetämme koodin.\n"
+                        "3. Anna koodi ja uusi salasanasi.\n\nKoodi on voimassa tunnin."}}},
+    {"slug": "read-your-invoice", "category": "billing", "tags": ["invoice"],
+     "translations": {
+         "en": {"title": "How to read your invoice",
+                "summary": "What each line of an invoice means.",
+                "body": "Each invoice lists the **period**, the seats billed and any "
+                        "credits.\n\n| Line | Meaning |\n|---|---|\n"
+                        "| Seats | users active in the period |\n"
+                        "| Credit | a refund from an earlier invoice |"},
+         "fi": {"title": "Näin luet laskusi",
+                "summary": "Mitä laskun rivit tarkoittavat.",
+                "body": "Laskussa on **laskutuskausi**, laskutetut käyttäjät ja "
+                        "hyvitykset."}}},
+    {"slug": "book-a-meeting-room", "category": "bookings", "tags": ["bookings"],
+     "translations": {
+         "en": {"title": "Book a meeting room",
+                "summary": "Find a free time and book it for your team.",
+                "body": "Open **Bookings**, choose a room and a free time in the week view, "
+                        "then **Book**. Cancel before the cutoff if plans change."}}},
+    {"slug": "partner-escalation-guide", "category": "partners", "tags": ["escalation"],
+     "audience": ["partner"],
+     "translations": {
+         "en": {"title": "Partner escalation guide",
+                "summary": "How partners escalate a customer's urgent case.",
+                "body": "Open the case for the customer's account, set priority "
+                        "**urgent** and call the partner desk."}}},
+)
+
+
+def seed_articles(users: list[dict[str, Any]]) -> int:
+    """The demo's knowledge base, written by the agent and published by the admin. Runs
+    with the knowledge base function's environment in place."""
+    ids = {u["email"]: u["contact_id"] for u in users}
+    agent = principal.resolve(ids["agent@portico.example"])
+    admin = principal.resolve(ids["admin@portico.example"])
+    for a in ARTICLES:
+        made = articles.create(agent, kb_models.ArticleIn.model_validate(a))
+        articles.publish(admin, made["id"], int(made["version"]))
+    return len(ARTICLES)

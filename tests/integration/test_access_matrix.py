@@ -226,6 +226,39 @@ def _staff_or(status: int) -> Callable[[str, str], int]:
     return lambda role, account: status if ACCESS[role].get("resource") else 403
 
 
+# -- knowledge base: drafts are staff's, publishing the admin's, reading the audience's ---
+def _article(portal: Portal, *, published: bool = False) -> str:
+    r = portal.request("POST", "/kb/articles", as_user=ADMIN, json=_article_body())
+    assert r.status_code == 201, r.text
+    article = r.json()
+    if published:
+        r = portal.request("POST", f"/kb/articles/{article['id']}/publish", as_user=ADMIN,
+                           json={"version": article["version"]})
+        assert r.status_code == 200, r.text
+    return str(article["id"])
+
+
+def _article_body() -> dict[str, Any]:
+    return {"slug": f"matrix-{uuid.uuid4().hex[:10]}", "category": "general",
+            "translations": {"en": {"title": "Matrix article", "body": "For every role."}}}
+
+
+def _writes_articles(status: int) -> Callable[[str, str], int]:
+    return lambda role, account: status if ACCESS[role].get("article") else 403
+
+
+def _publishes(status: int) -> Callable[[str, str], int]:
+    return lambda role, account: status if ACCESS[role].get("publication") else 403
+
+
+# The demo's partner-only article: its audience, not an account, decides who reads it.
+PARTNER_GUIDE = "partner-escalation-guide"
+
+
+def _reads_partner_guide(role: str, account: str) -> int:
+    return 200 if role == "partner" or ACCESS[role].get("article") else 404
+
+
 CASES = [
     Case("get me", "GET", "/me", _own_path("/me"),
          lambda role, a: expected_object(role, "contact", R, "self", 200)),
@@ -336,6 +369,24 @@ CASES = [
          lambda role, a: 201 if _own_feed(role, a) == 200 else 403),
     Case("revoke calendar feed", "DELETE", "/calendar-feed", _own_path("/calendar-feed"),
          lambda role, a: 204 if _own_feed(role, a) == 200 else 403),
+    Case("list articles", "GET", "/kb/articles", _own_path("/kb/articles"),
+         lambda role, a: 200),
+    Case("get article", "GET", "/kb/articles/{article}",
+         _own_path(f"/kb/articles/{PARTNER_GUIDE}"), _reads_partner_guide),
+    Case("create article", "POST", "/kb/articles", _own_path("/kb/articles"),
+         _writes_articles(201), body=_article_body),
+    Case("update article", "PUT", "/kb/articles/{article}",
+         lambda a, p: f"/kb/articles/{_article(p)}", _writes_articles(200),
+         body=lambda: {**_article_body(), "version": 1}),
+    Case("publish article", "POST", "/kb/articles/{article}/publish",
+         lambda a, p: f"/kb/articles/{_article(p)}/publish", _publishes(200),
+         body=lambda: {"version": 1}),
+    Case("archive article", "POST", "/kb/articles/{article}/archive",
+         lambda a, p: f"/kb/articles/{_article(p, published=True)}/archive", _publishes(200),
+         body=lambda: {"version": 2}),
+    Case("article feedback", "POST", "/kb/articles/{article}/feedback",
+         _own_path("/kb/articles/reset-your-password/feedback"), lambda role, a: 200,
+         body=lambda: {"helpful": True}),
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -108,3 +109,17 @@ def test_every_built_handler_imports_with_only_the_layer(built: Path, runtime: P
            "AWS_DEFAULT_REGION": "eu-west-1", "POWERTOOLS_SERVICE_NAME": function,
            "TABLE_NAME": "t"}
     run([runtime, "-I", "-c", script, str(host_layer), str(code)], cwd=code, env=env)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_functions_own_libraries_travel_with_it(built: Path, function: str) -> None:
+    props = Template(ROOT / "template.yaml", stack_name="t", region="eu-west-1",
+                     account_id="123456789012").properties(function)
+    wanted = ROOT / str(props["CodeUri"]) / "requirements.txt"
+    names = [re.split(r"[<>=!~\[ ]", line, maxsplit=1)[0].strip()
+             for line in (wanted.read_text().splitlines() if wanted.exists() else [])
+             if line.strip() and not line.startswith("#")]
+    for name in names:
+        dist = name.replace("-", "_").lower()
+        assert [p for p in (built / function).glob("*.dist-info")
+                if p.name.lower().startswith(dist + "-")], f"{function} lacks {name}"

@@ -118,6 +118,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),
         "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1", f"{TABLE}/index/gsi2"},
     },
+    # Articles, their slugs, versions and votes; gsi1 (articles by status and category).
+    "KnowledgeBaseFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),
+        "dynamodb:Query": {f"{TABLE}/index/gsi1"},
+    },
     # Due reminders (Query), marking each reminded, the reminder mail.
     "BookingRemindersFunction": {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),

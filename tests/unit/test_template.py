@@ -84,9 +84,11 @@ def test_every_route_reaches_a_handler_that_serves_it(template: Template) -> Non
 def test_only_the_declared_routes_are_public(template: Template) -> None:
     public = {r.route_key for r in template.routes() if not r.authorized}
     # The invitation token is the credential of the invitee, who has no login yet; a
-    # calendar feed's token that of a calendar app, which cannot sign in.
+    # calendar feed's token that of a calendar app, which cannot sign in; public articles
+    # are for anyone.
     assert public == {"GET /health", "GET /invitations/{token}",
-                      "POST /invitations/{token}/accept", "GET /bookings.ics"}
+                      "POST /invitations/{token}/accept", "GET /bookings.ics",
+                      "GET /kb/public/articles", "GET /kb/public/articles/{article}"}
 
 
 def test_the_authorizer_is_cognito_for_the_portal_client(template: Template) -> None:

@@ -73,7 +73,9 @@ ROLES_BY_ACCOUNT_KIND: dict[str, frozenset[str]] = {
 # active flag in one account: who may see and manage the account's people); `invitation`;
 # `audit`; `case` (with its children) and `queue` (the staff's work lists); `booking` and
 # `resource` (what is booked: staff manage resources, customers see the ones whose own
-# `bookable_by` rule names them); and, for the area to come, `invoice`.
+# `bookable_by` rule names them); `article` (the knowledge base's drafts: staff write them;
+# everyone reads the published text its audience names) and `publication` (putting an
+# article live or taking it down: admins); and, for the area to come, `invoice`.
 # The knowledge base, notifications and announcements are open to every signed-in contact
 # (what each may read there is the area's audience rule, not an account's ownership).
 ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
@@ -114,6 +116,7 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "queue": (grant(Scope.ALL, R),),
         "booking": (grant(Scope.ALL, R, C, U, D),),
         "resource": (grant(Scope.ALL, R, C, U, D),),
+        "article": (grant(Scope.ALL, R, C, U),),
     },
     "admin": {
         "account": (grant(Scope.ALL, R, C, U),),
@@ -126,6 +129,8 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "invoice": (grant(Scope.ALL, R),),
         "booking": (grant(Scope.ALL, R, C, U, D),),
         "resource": (grant(Scope.ALL, R, C, U, D),),
+        "article": (grant(Scope.ALL, R, C, U),),
+        "publication": (grant(Scope.ALL, C, D),),
     },
     # A machine client: the ingestion endpoints only, none of the portal's records.
     "integration": {},

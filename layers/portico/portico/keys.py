@@ -209,3 +209,36 @@ def calendar_feed(token_hash: str) -> Key:
 
 def contact_calendar_feed(contact_id: str) -> Key:
     return {"pk": f"CONTACT#{contact_id}", "sk": "CALFEED"}
+
+
+# -- knowledge base -----------------------------------------------------------------------
+# | an article                   | get `ARTICLE#<id>` / `ARTICLE`            |
+# | articles by status           | query gsi1 `KBSTATUS#<status>`, sk `<category>#<slug>` |
+# | an article by slug           | get `ARTICLESLUG#<slug>` (points at the article) |
+# | an article by import id      | get `ARTICLEEXT#<external id>` (points at the article) |
+# | an article's versions        | query `ARTICLE#<id>`, sk begins `VERSION#` |
+# | a contact's vote on one      | get `ARTICLE#<id>` / `VOTE#<contact>`     |
+
+def article(article_id: str) -> Key:
+    return {"pk": f"ARTICLE#{article_id}", "sk": "ARTICLE"}
+
+
+def articles_by_status(status: str, category: str = "", slug: str = "") -> Key:
+    return {"gsi1pk": f"KBSTATUS#{status}",
+            "gsi1sk": f"{category}#{slug}" if slug else ""}
+
+
+def article_slug(slug: str) -> Key:
+    return {"pk": f"ARTICLESLUG#{slug}", "sk": "ARTICLESLUG"}
+
+
+def article_external(external_id: str) -> Key:
+    return {"pk": f"ARTICLEEXT#{external_id}", "sk": "ARTICLEEXT"}
+
+
+def article_version(article_id: str, version: int) -> Key:
+    return {"pk": f"ARTICLE#{article_id}", "sk": f"VERSION#{version:06d}"}
+
+
+def article_vote(article_id: str, contact_id: str) -> Key:
+    return {"pk": f"ARTICLE#{article_id}", "sk": f"VOTE#{contact_id}"}
