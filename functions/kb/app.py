@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -89,6 +90,13 @@ def archive(article: str, at: Publication) -> models.Article:
 @app.post("/kb/articles/<article>/feedback")
 def feedback(article: str, vote: models.Feedback) -> models.Vote:
     return articles.vote(_principal(), article, vote)
+
+
+@app.post("/kb/articles/<article>/deflection", status_code=204)
+def deflection(article: str) -> Response[str]:
+    """The new-case form's reader left with this article's answer instead of a case."""
+    articles.deflected(_principal(), article)
+    return http.no_content()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -387,6 +387,8 @@ CASES = [
     Case("article feedback", "POST", "/kb/articles/{article}/feedback",
          _own_path("/kb/articles/reset-your-password/feedback"), lambda role, a: 200,
          body=lambda: {"helpful": True}),
+    Case("article deflection", "POST", "/kb/articles/{article}/deflection",
+         _own_path("/kb/articles/reset-your-password/deflection"), lambda role, a: 204),
 ]
 
 

@@ -14,6 +14,7 @@ from tests.conftest import Portal, listen
 ADMIN = "admin@portico.example"
 AGENT = "agent@portico.example"
 NED = "contact@northwind.example"
+NORA = "manager@northwind.example"
 PARTNER = "partner@fabrikam.example"
 
 
@@ -142,17 +143,16 @@ def test_one_vote_per_contact_and_staff_see_the_counts(portal: Portal,
     url = f"/kb/articles/{a['id']}/feedback"
     first = portal.request("POST", url, as_user=NED, json={"helpful": True})
     assert first.status_code == 200, first.text
-    assert first.json()["stats"] == {"helpful": 1, "not_helpful": 0}
+    assert first.json()["stats"] == {"helpful": 1, "not_helpful": 0, "deflections": 0}
     again = portal.request("POST", url, as_user=NED, json={"helpful": True})
-    assert again.json()["stats"] == {"helpful": 1, "not_helpful": 0}
+    assert again.json()["stats"]["helpful"] == 1
     changed = portal.request("POST", url, as_user=NED,
                              json={"helpful": False, "comment": "Did not work."})
-    assert changed.json()["stats"] == {"helpful": 0, "not_helpful": 1}
-    other = portal.request("POST", url, as_user="manager@northwind.example",
-                           json={"helpful": True})
-    assert other.json()["stats"] == {"helpful": 1, "not_helpful": 1}
+    assert changed.json()["stats"] == {"helpful": 0, "not_helpful": 1, "deflections": 0}
+    other = portal.request("POST", url, as_user=NORA, json={"helpful": True})
+    assert other.json()["stats"] == {"helpful": 1, "not_helpful": 1, "deflections": 0}
     staff = portal.get(f"/kb/articles/{a['id']}", as_user=AGENT).json()
-    assert staff["stats"] == {"helpful": 1, "not_helpful": 1}
+    assert staff["stats"] == {"helpful": 1, "not_helpful": 1, "deflections": 0}
     with cloud.functions["KnowledgeBaseFunction"].environment():
         from portico import store
         vote = store.get(keys.article_vote(a["id"], next(
@@ -163,3 +163,15 @@ def test_one_vote_per_contact_and_staff_see_the_counts(portal: Portal,
     hidden = portal.request("POST", "/kb/articles/partner-escalation-guide/feedback",
                             as_user=NED, json={"helpful": True})
     assert hidden.status_code == 404
+
+
+def test_a_deflection_counts_once_per_contact(portal: Portal) -> None:
+    a = publish(portal, draft(portal))
+    url = f"/kb/articles/{a['slug']}/deflection"
+    assert portal.request("POST", url, as_user=NED).status_code == 204
+    assert portal.request("POST", url, as_user=NED).status_code == 204
+    assert portal.request("POST", url, as_user=NORA).status_code == 204
+    assert portal.get(f"/kb/articles/{a['id']}", as_user=AGENT).json()["stats"][
+        "deflections"] == 2
+    assert portal.request("POST", "/kb/articles/partner-escalation-guide/deflection",
+                          as_user=NED).status_code == 404

@@ -218,6 +218,7 @@ def contact_calendar_feed(contact_id: str) -> Key:
 # | an article by import id      | get `ARTICLEEXT#<external id>` (points at the article) |
 # | an article's versions        | query `ARTICLE#<id>`, sk begins `VERSION#` |
 # | a contact's vote on one      | get `ARTICLE#<id>` / `VOTE#<contact>`     |
+# | a case it saved a contact    | get `ARTICLE#<id>` / `DEFLECTION#<contact>` |
 
 def article(article_id: str) -> Key:
     return {"pk": f"ARTICLE#{article_id}", "sk": "ARTICLE"}
@@ -242,3 +243,7 @@ def article_version(article_id: str, version: int) -> Key:
 
 def article_vote(article_id: str, contact_id: str) -> Key:
     return {"pk": f"ARTICLE#{article_id}", "sk": f"VOTE#{contact_id}"}
+
+
+def article_deflection(article_id: str, contact_id: str) -> Key:
+    return {"pk": f"ARTICLE#{article_id}", "sk": f"DEFLECTION#{contact_id}"}

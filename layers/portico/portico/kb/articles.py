@@ -74,8 +74,13 @@ def out(item: dict[str, Any], p: Principal | None, lang: str) -> models.Article:
         languages=sorted(translations), text=text, fallback=fell_back,
         author=item.get("author_name", ""), updated_at=item["updated_at"],
         published_at=item.get("published_at"), version=int(item["version"]),
-        stats=models.Stats(helpful=int(item.get("helpful", 0)),
-                           not_helpful=int(item.get("not_helpful", 0))) if staff else None)
+        stats=_stats(item) if staff else None)
+
+
+def _stats(item: dict[str, Any]) -> models.Stats:
+    return models.Stats(helpful=int(item.get("helpful", 0)),
+                        not_helpful=int(item.get("not_helpful", 0)),
+                        deflections=int(item.get("deflections", 0)))
 
 
 def get(p: Principal | None, slug: str, lang: str) -> models.Article:
@@ -270,8 +275,29 @@ def vote(p: Principal, article_id: str, feedback: models.Feedback) -> models.Vot
 
 
 def _vote_out(article_id: str, item: dict[str, Any], helpful: bool) -> models.Vote:
-    return models.Vote(article_id=article_id, helpful=helpful, stats=models.Stats(
-        helpful=int(item.get("helpful", 0)), not_helpful=int(item.get("not_helpful", 0))))
+    return models.Vote(article_id=article_id, helpful=helpful, stats=_stats(item))
+
+
+def deflected(p: Principal, article_id: str) -> None:
+    """A customer opened the article from the new-case form's suggestions and left without
+    sending the case: a case the article saved. Counted once per contact and article."""
+    item = _load(article_id)
+    if not readable(item, p):
+        raise NotFound("No such article.")
+    article_id = item["id"]
+    c = change.system("article", article_id, OWNER, request_id=p.request_id,
+                      actor=change.actor_of(p))
+    c.create({**keys.article_deflection(article_id, p.contact_id), "type": "Deflection",
+              "account_id": p.account_id, "at": clock.stamp()},
+             conflict=Conflict("Counted already.", details={"counted": True}))
+    c.update(keys.article(article_id), add={"deflections": 1})
+    c.event("CaseDeflected", {"article_id": article_id, "account_id": p.account_id})
+    c.audit("deflection", {"deflections": {"after": int(item.get("deflections", 0)) + 1}})
+    try:
+        c.commit()
+    except Conflict as e:
+        if not (isinstance(e.details, dict) and e.details.get("counted")):
+            raise
 
 
 def published() -> list[dict[str, Any]]:

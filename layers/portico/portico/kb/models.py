@@ -69,6 +69,7 @@ class Feedback(Input):
 class Stats(BaseModel):
     helpful: int
     not_helpful: int
+    deflections: int = 0  # opened from the new-case form's suggestions, no case sent
 
 
 class ArticleText(BaseModel):
