@@ -1,0 +1,483 @@
+"""Knowledge-base search: a prebuilt SQLite FTS5 index, built once per publish, loaded into
+memory by the search function and queried there.
+
+How a query is answered:
+
+1. The query becomes terms with the same analysis as the articles (`kb.text`: Snowball
+   stems for English and Finnish, diacritics folded, stopwords out). The FTS5 MATCH
+   expression is made only of those terms, each quoted, OR-ed, so nothing a user types is
+   ever read as FTS syntax.
+2. Audience, language and category are tokens of the article's `meta` column and are AND-ed
+   into the same MATCH: a role-restricted article is never a candidate for anyone outside
+   its audience, so no later truncation can let it in or leave a page short.
+3. FTS5's bm25() (title weighted above body) picks the best `CANDIDATES`; they are ranked
+   again in Python with BM25 tuned on stemmed tokens (k1, b and the title's weight) plus
+   pseudo-relevance feedback: the best few candidates lend their characteristic terms to
+   the query (RM3), which finds documents that say the same in other words.
+4. Snippets come from the article's own text, HTML-escaped, the matched words in <mark>.
+
+Where this engine stops: the whole index lives in the function's memory, so it suits up to
+about 100,000 articles (a few hundred MB of index, a load of a few seconds, rebuilds that
+take minutes). Past that, or when articles change faster than a rebuild a minute, use
+OpenSearch Serverless: write a class with the same `search()` and `suggest()` (the
+`Engine` protocol below) that sends a bool query with the audience, language and category
+as `filter` terms on keyword fields and the text as a `multi_match` on a title^2 and body
+with the Finnish and English analyzers; the indexer then sends documents to the collection
+instead of calling `SearchIndex.build`, and the search function picks the class. Nothing
+else changes.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import marshal
+import math
+import re
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypedDict
+
+from portico.kb import text
+
+FORMAT = 1
+CANDIDATES = 100  # results reach at most this deep; the second stage ranks these
+MAX_QUERY_CHARS = 1000  # a query longer than this is cut: no one types more into a box
+MAX_QUERY_TERMS = 32
+COMMON = 0.1  # share of articles above which a term is too common to pick candidates
+
+# Tuned on SciFact's training queries (bench/kb_search.py), general values only.
+K1 = 1.2
+B = 0.4
+TITLE_WEIGHT = 2.0
+FEEDBACK_DOCS = 10
+FEEDBACK_TERMS = 40
+ORIGINAL_WEIGHT = 0.65  # share of the original query in the expanded one
+PHRASE_BONUS = 0.2  # query terms side by side in the text: a tie-breaker, no more
+
+SNIPPET_CHARS = 200
+SNIPPET_SCAN_CHARS = 20000
+
+
+class Article(TypedDict, total=False):
+    """What the index reads of an article; `audience` is "public" or a list of roles."""
+
+    id: str
+    slug: str
+    external_id: str | None
+    title: str
+    body: str
+    summary: str
+    category: str
+    tags: list[str]
+    lang: str
+    audience: str | list[str]
+    status: str
+
+
+class Hit(TypedDict):
+    id: str
+    slug: str
+    external_id: str | None
+    title: str
+    snippet: str  # HTML: escaped text, matches in <mark>
+    score: float
+
+
+class Suggestion(TypedDict):
+    id: str
+    slug: str
+    external_id: str | None
+    title: str
+
+
+class Engine(Protocol):
+    """What the search function needs of an engine; another engine implements this."""
+
+    def search(self, q: str, *, roles: Collection[str], lang: str | None = None,
+               category: str | None = None, limit: int = 10, offset: int = 0,
+               unrestricted: bool = False) -> list[Hit]: ...
+
+    def suggest(self, q: str, *, roles: Collection[str], lang: str | None = None,
+                limit: int = 5, unrestricted: bool = False) -> list[Suggestion]: ...
+
+
+_SCHEMA = """
+CREATE TABLE info(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+-- bag: the article's terms and their counts (the title's counted TITLE_WEIGHT times),
+-- marshalled: the second stage reads a hundred of these per query, and this is the
+-- fastest form Python reads back. dl: the bag's total.
+CREATE TABLE doc(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, slug TEXT NOT NULL,
+                 external_id TEXT, title TEXT NOT NULL, plain TEXT NOT NULL,
+                 lang TEXT NOT NULL, dl REAL NOT NULL, bag BLOB NOT NULL);
+CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+-- Pre-analysed terms, so the ascii tokenizer only splits on spaces: every term made in
+-- Python is one FTS token. Contentless: doc holds what is shown.
+CREATE VIRTUAL TABLE fts USING fts5(title, body, meta, tokenize='ascii', content='');
+CREATE VIRTUAL TABLE sug USING fts5(words, meta, tokenize='ascii', content='',
+                                    detail='column', prefix='1 2 3');
+"""
+
+PUBLIC = "pub"
+
+
+def _token(kind: str, value: str) -> str:
+    # Hex keeps any role, language or category one exact ascii token.
+    return kind + value.encode().hex()
+
+
+def _audience(article: Mapping[str, Any]) -> list[str]:
+    audience = article.get("audience") or "public"
+    if isinstance(audience, str):
+        audience = [audience]
+    return [PUBLIC if a == "public" else _token("r", a) for a in audience]
+
+
+def _lang(article: Mapping[str, Any]) -> str:
+    lang = str(article.get("lang") or "en")
+    return lang if lang in text.LANGS else "en"
+
+
+class SearchIndex:
+    """An index in memory. `build()` makes the bytes, `load()` reads them."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._lock = threading.Lock()  # one connection; the local cloud may call from threads
+        info = dict(db.execute("SELECT key, value FROM info"))
+        if info.get("format") != FORMAT:
+            raise ValueError("not a search index of this version")
+        self.count = int(info["n"])
+        self._avgdl = float(info["avgdl"]) or 1.0
+        self._df: dict[str, int] = {}
+        self._idfs: dict[str, float] = {}
+
+    # -- building -----------------------------------------------------------------------
+
+    @staticmethod
+    def build(articles: Iterable[Mapping[str, Any]]) -> bytes:
+        """The index of the published articles, as the bytes of an SQLite database."""
+        db = sqlite3.connect(":memory:")
+        db.executescript(_SCHEMA)
+        df: Counter[str] = Counter()
+        n = 0
+        total = 0.0
+        docs, fts, sug = [], [], []
+        for a in articles:
+            if a.get("status", "published") != "published":
+                continue
+            n += 1
+            lang = _lang(a)
+            title = str(a.get("title") or "")
+            plain = text.plain(str(a.get("body") or ""))
+            tags = " ".join(str(t) for t in a.get("tags") or ())
+            title_terms = text.terms(title, lang)
+            body_terms = text.terms(f"{a.get('summary') or ''} {tags} {plain}", lang)
+            bag: dict[str, float] = dict(Counter(body_terms))
+            for t in title_terms:
+                bag[t] = bag.get(t, 0) + TITLE_WEIGHT
+            df.update(bag.keys())
+            dl = TITLE_WEIGHT * len(title_terms) + len(body_terms)
+            total += dl
+            meta = [*_audience(a), _token("l", lang)]
+            if a.get("category"):
+                meta.append(_token("c", str(a["category"])))
+            meta_s = " ".join(meta)
+            ext = a.get("external_id")
+            docs.append((n, str(a["id"]), str(a.get("slug") or a["id"]),
+                         None if ext is None else str(ext), title, plain, lang, dl,
+                         marshal.dumps(bag)))
+            fts.append((n, " ".join(title_terms), " ".join(body_terms), meta_s))
+            # Suggest matches typed prefixes of the title's words and whole-word stems.
+            words = dict.fromkeys(text.folded_words(title) + title_terms)
+            sug.append((n, " ".join(words), meta_s))
+        db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
+        db.executemany("INSERT INTO fts(rowid, title, body, meta) VALUES (?, ?, ?, ?)", fts)
+        db.executemany("INSERT INTO sug(rowid, words, meta) VALUES (?, ?, ?)", sug)
+        db.executemany("INSERT INTO df VALUES (?, ?)", df.items())
+        db.executemany("INSERT INTO info VALUES (?, ?)", [
+            ("format", FORMAT), ("n", n), ("avgdl", total / n if n else 1.0)])
+        db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
+        db.execute("INSERT INTO sug(sug) VALUES ('optimize')")
+        db.commit()
+        blob = db.serialize()
+        db.close()
+        return blob
+
+    @classmethod
+    def load(cls, blob: bytes) -> SearchIndex:
+        """An index ready to query from the bytes `build()` made."""
+        db = sqlite3.connect(":memory:", check_same_thread=False)
+        db.deserialize(blob)
+        return cls(db)
+
+    def dump(self) -> bytes:
+        with self._lock:
+            return self._db.serialize()
+
+    # -- querying -----------------------------------------------------------------------
+
+    def search(self, q: str, *, roles: Collection[str], lang: str | None = None,
+               category: str | None = None, limit: int = 10, offset: int = 0,
+               unrestricted: bool = False) -> list[Hit]:
+        """The published articles that answer `q` and that a reader with `roles` may read
+        (public ones always; `unrestricted` for staff who read every audience), best
+        first. Results reach `CANDIDATES` deep."""
+        limit = max(0, min(limit, CANDIDATES - offset))
+        langs = _query_langs(lang)
+        if not limit or offset < 0 or not langs:
+            return []
+        qterms = _query_terms(q, langs)
+        if not qterms:
+            return []
+        where = _filters(roles, lang, category, unrestricted)
+        with self._lock:
+            match = "{title body} : (" + " OR ".join(
+                _quote(t) for t in self._selective(qterms)) + ")" + where
+            ids = [r for (r,) in self._db.execute(
+                "SELECT rowid FROM fts WHERE fts MATCH ? "
+                "ORDER BY bm25(fts, ?, 1.0, 0.0) LIMIT ?", (match, TITLE_WEIGHT, CANDIDATES))]
+            if not ids:
+                return []
+            bags = self._db.execute(
+                "SELECT rowid, dl, bag FROM doc WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),)).fetchall()
+            phrased = self._phrased(qterms, ids)
+            ranked = self._rerank(qterms, bags, phrased)[offset:offset + limit]
+            shown = [rowid for rowid, _ in ranked]
+            docs = {r[0]: r for r in self._db.execute(
+                "SELECT rowid, id, slug, external_id, title, plain, lang FROM doc "
+                "WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(shown),))}
+        wanted = set(qterms)
+        hits: list[Hit] = []
+        for rowid, score in ranked:
+            _, id_, slug, ext, title, plain, doc_lang = docs[rowid]
+            hits.append({"id": id_, "slug": slug, "external_id": ext, "title": title,
+                         "snippet": snippet(plain, wanted, doc_lang),
+                         "score": round(score, 4)})
+        return hits
+
+    def suggest(self, q: str, *, roles: Collection[str], lang: str | None = None,
+                limit: int = 5, unrestricted: bool = False) -> list[Suggestion]:
+        """Titles for a query being typed: every word may be the start of a title's word
+        (the last one usually is), a whole word also matches by its stem. Titles that
+        have every word come first."""
+        langs = _query_langs(lang)
+        limit = max(0, min(limit, 20))
+        words = [w for w in text.words(q[:200])][:8]
+        if not words or not limit or not langs:
+            return []
+        complete = q[:200].rstrip() != q[:200] or len(words) > 1
+        groups = []
+        for i, w in enumerate(words):
+            is_last = i == len(words) - 1
+            if w in text.STOPWORDS[langs[0]] and not is_last and len(words) > 1:
+                continue
+            alts = {_quote(text.fold(w)) + " *"}
+            if not is_last or complete:
+                alts |= {_quote(text.term(w, lg)) for lg in langs}
+            groups.append("(" + " OR ".join(sorted(alts)) + ")")
+        if not groups:
+            return []
+        where = _filters(roles, lang, None, unrestricted)
+        found: dict[int, None] = {}
+        with self._lock:
+            for joiner in (" AND ", " OR "):
+                match = "words : (" + joiner.join(groups) + ")" + where
+                for (rowid,) in self._db.execute(
+                        "SELECT rowid FROM sug WHERE sug MATCH ? ORDER BY bm25(sug) LIMIT ?",
+                        (match, limit)):
+                    found.setdefault(rowid)
+                if len(found) >= limit or len(groups) == 1:
+                    break
+            ids = list(found)[:limit]
+            if not ids:
+                return []
+            docs = {r[0]: r for r in self._db.execute(
+                "SELECT rowid, id, slug, external_id, title FROM doc "
+                "WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+        return [{"id": docs[i][1], "slug": docs[i][2], "external_id": docs[i][3],
+                 "title": docs[i][4]} for i in ids]
+
+    # -- ranking ------------------------------------------------------------------------
+
+    def _selective(self, qterms: Sequence[str]) -> list[str]:
+        """The query terms that pick candidates: FTS5 scores every row that matches, so a
+        term in most articles would make it score most of the index while it hardly
+        orders anything. Such terms still count in the second stage."""
+        self._idf(qterms)
+        cap = COMMON * self.count
+        keep = [t for t in qterms if self._df[t] <= cap]
+        rarest = sorted(qterms, key=self._df.__getitem__)[:2]
+        return keep if len(keep) >= 2 else list(dict.fromkeys(keep + rarest))
+
+    def _idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """Inverse document frequencies, read from the index once per term and kept."""
+        cache = self._idfs
+        missing = [t for t in terms if t not in cache]
+        n = self.count
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            found = dict(self._db.execute(
+                "SELECT term, n FROM df WHERE term IN (SELECT value FROM json_each(?))",
+                (json.dumps(chunk),)))
+            for t in chunk:
+                df = found.get(t, 0)
+                self._df[t] = df
+                cache[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return {t: cache[t] for t in terms}
+
+    def _phrased(self, qterms: Sequence[str], ids: Sequence[int]) -> set[int]:
+        """The candidates where two terms next to each other in the query are next to each
+        other in the title or the body: the exact phrase wins a tie."""
+        if len(qterms) < 2:
+            return set()
+        pairs = " OR ".join(_quote(f"{a} {b}") for a, b in itertools.pairwise(qterms))
+        return {r for (r,) in self._db.execute(
+            "SELECT rowid FROM fts WHERE fts MATCH ? "
+            "AND rowid IN (SELECT value FROM json_each(?))",
+            ("{title body} : (" + pairs + ")", json.dumps(ids)))}
+
+    def _rerank(self, qterms: Sequence[str], rows: Sequence[tuple[int, float, bytes]],
+                phrased: Collection[int]) -> list[tuple[int, float]]:
+        """BM25 over the candidates' bags, then again with the query expanded by the terms
+        that characterise the best of them (RM3 pseudo-relevance feedback)."""
+        bags: list[dict[str, float]] = [
+            marshal.loads(bag) for _, _, bag in rows]  # noqa: S302 -- our own index's bytes
+        norm = [K1 * (1 - B + B * dl / self._avgdl) for _, dl, _ in rows]
+        idf = self._idf(qterms)
+
+        def score(weights: Mapping[str, float]) -> list[float]:
+            out = []
+            for bag, k in zip(bags, norm, strict=True):
+                s = 0.0
+                for t, w in weights.items():
+                    f = bag.get(t)
+                    if f:
+                        s += w * f * (K1 + 1) / (f + k)
+                out.append(s)
+            return out
+
+        first = score({t: idf[t] for t in qterms})
+        # The relevance model: the best candidates' term distributions, each weighted by
+        # how much better it scored (softmax), so a clear winner speaks loudest.
+        best = sorted(range(len(rows)), key=first.__getitem__, reverse=True)[:FEEDBACK_DOCS]
+        top = first[best[0]]
+        rel: dict[str, float] = {}
+        for i in best:
+            w = math.exp(first[i] - top) / (rows[i][1] or 1.0)
+            for t, f in bags[i].items():
+                rel[t] = rel.get(t, 0.0) + w * f
+        idf.update(self._idf(rel))
+        expansion = sorted(rel, key=lambda t: rel[t] * idf[t], reverse=True)[:FEEDBACK_TERMS]
+        mass = sum(rel[t] * idf[t] for t in expansion) or 1.0
+        n = len(qterms)
+        weights = {t: ORIGINAL_WEIGHT * idf[t] for t in qterms}
+        for t in expansion:
+            gain = (1 - ORIGINAL_WEIGHT) * n * rel[t] * idf[t] ** 2 / mass
+            weights[t] = weights.get(t, 0.0) + gain
+        final = score(weights)
+        for i, (rowid, _, _) in enumerate(rows):
+            if rowid in phrased:
+                final[i] += PHRASE_BONUS
+        order = sorted(range(len(rows)), key=lambda i: (-final[i], rows[i][0]))
+        return [(rows[i][0], final[i]) for i in order]
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _query_langs(lang: str | None) -> tuple[str, ...]:
+    if lang is None:
+        return text.LANGS
+    return (lang,) if lang in text.LANGS else ()
+
+
+def _query_terms(q: str, langs: Sequence[str]) -> list[str]:
+    stop = frozenset().union(*(text.STOPWORDS[lg] for lg in langs))
+    out: dict[str, None] = {}
+    for w in text.words(q[:MAX_QUERY_CHARS]):
+        if w in stop:
+            continue
+        for lg in langs:
+            out.setdefault(text.term(w, lg))
+        if len(out) >= MAX_QUERY_TERMS:
+            break
+    return list(out)
+
+
+def _filters(roles: Collection[str], lang: str | None, category: str | None,
+             unrestricted: bool) -> str:
+    where = ""
+    if not unrestricted:
+        audience = [PUBLIC, *(_token("r", r) for r in sorted(set(roles)))]
+        where += " AND meta : (" + " OR ".join(_quote(a) for a in audience) + ")"
+    if lang is not None:
+        where += " AND meta : " + _quote(_token("l", lang))
+    if category is not None:
+        where += " AND meta : " + _quote(_token("c", category))
+    return where
+
+
+def snippet(plain: str, qterms: Collection[str], lang: str) -> str:
+    """About `SNIPPET_CHARS` characters of the text around its densest run of query terms,
+    HTML-escaped, with the matching words in <mark>."""
+    lang = lang if lang in text.LANGS else "en"
+    head = plain[:SNIPPET_SCAN_CHARS]
+    # A word can only stem to a query term if it starts as the term does (a stem may
+    # differ in its last letter: study -> studi), so a regex finds the few words worth
+    # stemming; on folded text, with offsets kept, so that "paivitys" meets "päivitys".
+    prefixes = sorted({t[:-1] if len(t) > 3 else t for t in qterms}, key=len, reverse=True)
+    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes))
+                         + r")[^\W_]*", re.IGNORECASE)
+    stop = text.STOPWORDS[lang]
+    hits = []
+    for m in pattern.finditer(head if head.isascii() else _fold_in_place(head)):
+        word = head[m.start():m.end()].lower()
+        if word not in stop and text.term(word, lang) in qterms:
+            hits.append((m.start(), m.end()))
+    start = 0
+    if hits:
+        best, j = 0, 0
+        for i, (s, _) in enumerate(hits):  # the window with the most matches; first wins
+            while s - hits[j][0] > SNIPPET_CHARS - 40:
+                j += 1
+            if i - j + 1 > best:
+                best, start = i - j + 1, hits[j][0]
+        start = max(0, start - 40)
+    end = min(len(plain), start + SNIPPET_CHARS)
+    if start > 0:  # begin and end on whole words
+        space = plain.find(" ", start, start + 30)
+        start = space + 1 if space >= 0 else start
+    if end < len(plain):
+        space = plain.rfind(" ", end - 30, end)
+        end = space if space > start else end
+    out = ["…" if start > 0 else ""]
+    pos = start
+    for s, e in hits:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(plain[pos:s]))
+        out.append(f"<mark>{html.escape(plain[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(plain[pos:end]))
+    if end < len(plain):
+        out.append("…")
+    return "".join(out)
+
+
+def _fold_in_place(s: str) -> str:
+    """`s` with each letter folded to one letter where it can be (ä -> a), so offsets in
+    the result are offsets in `s`."""
+    out = []
+    for c in s:
+        if c.isascii():
+            out.append(c)
+        else:
+            f = text.fold(c)
+            out.append(f if len(f) == 1 else c)
+    return "".join(out)
