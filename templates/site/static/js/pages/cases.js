@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { date, t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
+import { suggestArticles } from "./kb-suggest.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -97,6 +98,7 @@ start(async (me) => {
   $("more").addEventListener("click", () => load(true));
   $("category").addEventListener("change", customFields);
   customFields();
+  const articles = suggestArticles(me, $("subject"));
   $("case-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("cases-error").textContent = "";
@@ -105,6 +107,7 @@ start(async (me) => {
         subject: $("subject").value.trim(), description: $("description").value.trim(),
         category: $("category").value, priority: $("priority").value, fields: fieldValues(),
       } });
+      articles.sent();
       notice(t("cases.opened", { number: created.number }));
       location.assign(`${url("/cases/view/")}?id=${encodeURIComponent(created.id)}`);
     } catch (e) {
