@@ -14,13 +14,15 @@ from pydantic import Field
 
 from portico import http
 from portico.inputs import Input
-from portico.kb import articles, models
+from portico.kb import articles, imports, index, models
 from portico.principal import Principal
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-app = http.api()
+app = http.api(other_bodies={"POST /kb/import": http.OtherBody(
+    media_types=("application/x-ndjson", "application/jsonl", "text/plain"),
+    max_bytes=imports.MAX_BYTES)})
 
 Lang = Annotated[Literal["en", "fi"], Query()]
 CategoryFilter = Annotated[str | None, Query(max_length=40)]
@@ -62,6 +64,46 @@ def get_public(article: str, lang: Lang = "en") -> models.Article:
     return articles.get(None, article, lang)
 
 
+# -- search: the same for signed-in readers (their roles) and anonymous ones (public) ------
+# A query longer than a search box holds is cut by the engine, never refused.
+Q = Annotated[str, Query(max_length=10_240)]
+LangFilter = Annotated[Literal["en", "fi"] | None, Query()]
+Few = Annotated[int, Query(ge=1, le=50)]
+
+
+@app.get("/kb/search")
+def search(q: Q, lang: LangFilter = None, category: CategoryFilter = None,
+           limit: Few = 10) -> models.SearchPage:
+    return index.search(_principal(), q, lang=lang, category=category, limit=limit)
+
+
+@app.get("/kb/public/search")
+def search_public(q: Q, lang: LangFilter = None, category: CategoryFilter = None,
+                  limit: Few = 10) -> models.SearchPage:
+    return index.search(None, q, lang=lang, category=category, limit=limit)
+
+
+@app.get("/kb/suggest")
+def suggest(q: Q, lang: LangFilter = None) -> models.SuggestionList:
+    """For the new-case form: the top five while the customer types the subject."""
+    return index.suggest(_principal(), q, lang=lang)
+
+
+@app.get("/kb/public/suggest")
+def suggest_public(q: Q, lang: LangFilter = None) -> models.SuggestionList:
+    return index.suggest(None, q, lang=lang)
+
+
+@app.get("/kb/categories")
+def categories() -> models.CategoryList:
+    return index.categories(_principal())
+
+
+@app.get("/kb/public/categories")
+def categories_public() -> models.CategoryList:
+    return index.categories(None)
+
+
 # -- authoring ------------------------------------------------------------------------------
 @app.post("/kb/articles", status_code=201)
 def create(new: models.ArticleIn) -> models.Article:
@@ -90,6 +132,19 @@ def archive(article: str, at: Publication) -> models.Article:
 @app.post("/kb/articles/<article>/feedback")
 def feedback(article: str, vote: models.Feedback) -> models.Vote:
     return articles.vote(_principal(), article, vote)
+
+
+@app.post("/kb/import", responses={200: {"description": "What was imported.",
+                                         "content": {"application/json": {
+                                             "model": imports.Imported}}}},
+          openapi_extensions={"requestBody": {
+              "required": True, "description": "One article a line: {id, title, body, "
+                                               "category, lang, audience, summary?, tags?}",
+              "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+def import_articles(publish: Annotated[bool, Query()] = False) -> imports.Imported:
+    """Articles from another helpdesk's export, one JSON object a line (admins)."""
+    return articles.import_lines(_principal(), app.current_event.decoded_body,
+                                 publish=publish)
 
 
 @app.post("/kb/articles/<article>/deflection", status_code=204)

@@ -4,6 +4,7 @@ a disabled contact. The expected status is read from the access table, not writt
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Callable
@@ -82,7 +83,14 @@ class Case:
     route: str  # as template.yaml declares it
     path: Callable[[str, Portal], str]  # account -> a concrete path
     expect: Callable[[str, str], int]  # (role, account) -> status
-    body: Callable[[], dict[str, Any] | None] = lambda: None
+    # A dict goes as JSON; a string as NDJSON (the bulk import's lines).
+    body: Callable[[], dict[str, Any] | str | None] = lambda: None
+
+    def send(self) -> dict[str, Any]:
+        body = self.body()
+        if isinstance(body, str):
+            return {"data": body, "headers": {"Content-Type": "application/x-ndjson"}}
+        return {"json": body}
 
 
 def _invitation(portal: Portal, account: str) -> str:
@@ -389,6 +397,16 @@ CASES = [
          body=lambda: {"helpful": True}),
     Case("article deflection", "POST", "/kb/articles/{article}/deflection",
          _own_path("/kb/articles/reset-your-password/deflection"), lambda role, a: 204),
+    # Search reads what each role's audience allows (tests/integration/test_kb_search.py).
+    Case("search articles", "GET", "/kb/search", _own_path("/kb/search?q=password"),
+         lambda role, a: 200),
+    Case("suggest articles", "GET", "/kb/suggest", _own_path("/kb/suggest?q=pass"),
+         lambda role, a: 200),
+    Case("article categories", "GET", "/kb/categories", _own_path("/kb/categories"),
+         lambda role, a: 200),
+    Case("import articles", "POST", "/kb/import", _own_path("/kb/import"), _publishes(200),
+         body=lambda: json.dumps({"id": f"matrix-{uuid.uuid4().hex}", "title": "Imported",
+                                  "body": "From the matrix.", "category": "general"})),
 ]
 
 
@@ -405,10 +423,11 @@ def test_route_answers_what_the_access_table_says(portal: Portal, case: Case, ro
     email, own, other = ACTORS[role]
     account = own if whose == "own" else other
     path = case.path(account, portal)
-    body = case.body()
+    sent = case.send()
+    body = sent.get("json")
     if isinstance(body, dict) and body.get("account_id") == "{account}":
         body["account_id"] = account
-    r = portal.request(case.method, path, as_user=email, json=body)
+    r = portal.request(case.method, path, as_user=email, **sent)
     if case.route == "/me/sign-out":
         portal.forget(email)  # that token is spent now
     want = case.expect(role, account)
@@ -422,7 +441,7 @@ def test_route_answers_what_the_access_table_says(portal: Portal, case: Case, ro
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name.replace(" ", "-"))
 def test_route_without_a_token_is_401(portal: Portal, case: Case) -> None:
-    r = portal.request(case.method, case.path("acc-northwind", portal), json=case.body())
+    r = portal.request(case.method, case.path("acc-northwind", portal), **case.send())
     assert r.status_code == 401
 
 
@@ -454,7 +473,7 @@ def test_disabled_contact_is_refused_everywhere(portal: Portal, case: Case,
     # The token from before the disable no longer works at all ...
     old = portal.tokens(disabled_user, "Leaver-Pass-2026!")["AccessToken"]
     r = portal.request(case.method, case.path("acc-northwind", portal), token=old,
-                       json=case.body())
+                       **case.send())
     assert r.status_code == 401, r.text
     # ... and signing in again gets a token that reaches nothing.
     fresh = portal.cloud.client("cognito-idp").initiate_auth(
@@ -462,6 +481,6 @@ def test_disabled_contact_is_refused_everywhere(portal: Portal, case: Case,
         AuthParameters={"USERNAME": disabled_user, "PASSWORD": "Leaver-Pass-2026!"},
     )["AuthenticationResult"]["AccessToken"]
     r = portal.request(case.method, case.path("acc-northwind", portal), token=fresh,
-                       json=case.body())
+                       **case.send())
     assert r.status_code == 403, r.text
     assert "northwind" not in r.text.lower()

@@ -4,7 +4,11 @@ sanitized bodies, versions and feedback."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 from infra.local import LocalCloud
@@ -175,3 +179,78 @@ def test_a_deflection_counts_once_per_contact(portal: Portal) -> None:
         "deflections"] == 2
     assert portal.request("POST", "/kb/articles/partner-escalation-guide/deflection",
                           as_user=NED).status_code == 404
+
+
+def _ndjson(*lines: dict[str, Any]) -> str:
+    return "\n".join(json.dumps(line) for line in lines) + "\n"
+
+
+def test_import_publishes_and_reimport_updates_never_duplicates(portal: Portal) -> None:
+    run = uuid.uuid4().hex[:6]
+    body = _ndjson(
+        {"id": f"zd-{run}-1", "title": "Printer jams on tray 2", "body": "Open tray 2.",
+         "category": "hardware", "lang": "en", "audience": "public"},
+        {"id": f"zd-{run}-1", "title": "Tulostin jumittaa", "body": "Avaa lokero 2.",
+         "category": "hardware", "lang": "fi", "audience": "public"},
+        {"id": f"zd-{run}-2", "title": "Partner price list", "body": "Ask your manager.",
+         "category": "partners", "audience": ["partner"]})
+    headers = {"Content-Type": "application/x-ndjson"}
+    r = portal.request("POST", "/kb/import?publish=true", as_user=ADMIN, data=body,
+                       headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"articles": 2, "created": 2, "updated": 0, "published": True}
+    found = [a for a in portal.get("/kb/public/articles?category=hardware&limit=100").json()[
+        "items"] if a["title"] == "Printer jams on tray 2"]
+    assert len(found) == 1
+    one = portal.get(f"/kb/public/articles/{found[0]['slug']}?lang=fi").json()
+    assert one["external_id"] == f"zd-{run}-1"
+    assert one["text"]["title"] == "Tulostin jumittaa"
+    # The partner-only one is not public.
+    assert not [a for a in portal.get("/kb/public/articles?category=partners").json()["items"]
+                if a["title"] == "Partner price list"]
+    again = portal.request("POST", "/kb/import?publish=true", as_user=ADMIN, headers=headers,
+                           data=_ndjson({"id": f"zd-{run}-1", "title": "Printer jams on tray 2",
+                                         "body": "Open tray 2 and pull gently.",
+                                         "category": "hardware"}))
+    assert again.json() == {"articles": 1, "created": 0, "updated": 1, "published": True}
+    html = portal.get(f"/kb/public/articles/{found[0]['slug']}").json()["text"]["html"]
+    assert "pull gently" in html
+
+
+def test_an_import_with_a_bad_line_imports_nothing(portal: Portal) -> None:
+    run = uuid.uuid4().hex[:6]
+    body = _ndjson({"id": f"bad-{run}", "title": "Fine article", "body": "Fine.",
+                    "category": "general"}) + '{"id": "x", "title": null}\nnot json\n'
+    r = portal.request("POST", "/kb/import", as_user=ADMIN, data=body,
+                       headers={"Content-Type": "application/x-ndjson"})
+    assert r.status_code == 422
+    assert [p["line"] for p in r.json()["error"]["details"]] == [2, 3]
+    assert not [a for a in portal.get("/kb/articles?status=draft&category=general&limit=100",
+                                      as_user=ADMIN).json()["items"]
+                if a["title"] == "Fine article"]
+    # Agents write but do not import; JSON is not NDJSON; 5 MB is the most.
+    assert portal.request("POST", "/kb/import", as_user=AGENT, data=body,
+                          headers={"Content-Type": "application/x-ndjson"}).status_code == 403
+    assert portal.request("POST", "/kb/import", as_user=ADMIN,
+                          json={"id": "x"}).status_code == 415
+    big = "x" * (5 * 1024 * 1024 + 1)
+    assert portal.request("POST", "/kb/import", as_user=ADMIN, data=big,
+                          headers={"Content-Type": "application/x-ndjson"}).status_code == 413
+
+
+def test_the_import_command_reads_a_file(portal: Portal, cloud: LocalCloud,
+                                         tmp_path: Path) -> None:
+    run = uuid.uuid4().hex[:6]
+    state = tmp_path / "local.json"
+    state.write_text(json.dumps(cloud.info()))
+    export = tmp_path / "export.ndjson"
+    export.write_text(_ndjson(*({"id": f"cmd-{run}-{i}", "title": f"Command article {i}",
+                                 "body": "Imported by the operator.", "category": "cmd"}
+                                for i in range(45))))
+    done = subprocess.run([sys.executable, "-m", "portico.kb", "import", str(export),
+                           "--publish", "--local", str(state)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "imported 45 articles (45 new, 0 updated), published" in done.stdout
+    listed = portal.get("/kb/public/articles?category=cmd&limit=100").json()["items"]
+    assert len([a for a in listed if a["title"].startswith("Command article")]) >= 45

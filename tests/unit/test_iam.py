@@ -122,6 +122,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "KnowledgeBaseFunction": {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),
         "dynamodb:Query": {f"{TABLE}/index/gsi1"},
+        "s3:GetObject": {"DocumentsBucket.Arn/kb/index/*"},
+    },
+    # Every published article (gsi1), the index pointer; the built index; its queue.
+    "KnowledgeBaseIndexerFunction": {
+        **_grant(TABLE_RW, TABLE),
+        "dynamodb:Query": {f"{TABLE}/index/gsi1"},
+        "s3:PutObject": {"DocumentsBucket.Arn/kb/index/*"},
+        **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                 "KnowledgeBaseIndexQueue.Arn"),
     },
     # Due reminders (Query), marking each reminded, the reminder mail.
     "BookingRemindersFunction": {

@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
@@ -159,7 +160,29 @@ _JSON = re.compile(r"^application/json\s*(;\s*charset=\"?utf-8\"?\s*)?$", re.IGN
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
-def _refusal(event: dict[str, Any]) -> PorticoError | None:
+@dataclass(frozen=True)
+class OtherBody:
+    """A route whose body is not a JSON document (a bulk import's lines): the media types
+    it takes and its size limit. The route reads the text itself."""
+
+    media_types: tuple[str, ...]
+    max_bytes: int
+
+
+def _media_type(headers: Mapping[str, Any]) -> tuple[str, str]:
+    """The content type's media type, and its charset if it names one."""
+    raw = str(headers.get("content-type", ""))
+    media, _, params = raw.partition(";")
+    charset = ""
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.lower() == "charset":
+            charset = value.strip('"').lower()
+    return media.strip().lower(), charset
+
+
+def _refusal(event: dict[str, Any],
+             other: Mapping[str, OtherBody] | None = None) -> PorticoError | None:
     """What is wrong with the request before any route reads it, if anything. Leaves the
     body decoded in `event` for the resolver."""
     for name, value in (event.get("pathParameters") or {}).items():
@@ -170,7 +193,14 @@ def _refusal(event: dict[str, Any]) -> PorticoError | None:
     if method not in _WITH_BODY or not body:
         return None
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
-    if not _JSON.match(str(headers.get("content-type", ""))):
+    rule = (other or {}).get(str(event.get("routeKey", "")))
+    limit = inputs.MAX_BODY_BYTES
+    if rule is not None:
+        media, charset = _media_type(headers)
+        if media not in rule.media_types or charset not in ("", "utf-8"):
+            return UnsupportedMediaType(f"Send the body as {' or '.join(rule.media_types)}.")
+        limit = rule.max_bytes
+    elif not _JSON.match(str(headers.get("content-type", ""))):
         return UnsupportedMediaType("Send the body as JSON (Content-Type: application/json).")
     raw: bytes
     if event.get("isBase64Encoded"):
@@ -180,8 +210,8 @@ def _refusal(event: dict[str, Any]) -> PorticoError | None:
             return BadRequest("The body could not be read.")
     else:
         raw = str(body).encode("utf-8", "surrogatepass")
-    if len(raw) > inputs.MAX_BODY_BYTES:
-        return PayloadTooLarge(f"The body is larger than {inputs.MAX_BODY_BYTES // 1024} KB.")
+    if len(raw) > limit:
+        return PayloadTooLarge(f"The body is larger than {limit // 1024} KB.")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -204,17 +234,24 @@ class PortalResolver(APIGatewayHttpResolver):
     `inputs.parse` as the route reads it. Marks every answer `no-store`: API answers are
     personal and must not sit in a shared cache."""
 
+    def __init__(self, *, other_bodies: Mapping[str, OtherBody] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.other_bodies = dict(other_bodies or {})
+
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         event = dict(event)
-        refused = _refusal(event)
+        refused = _refusal(event, self.other_bodies)
         result = _plain(refused) if refused is not None else super().resolve(event, context)
         result["headers"] = {**(result.get("headers") or {}), "Cache-Control": "no-store"}
         return result
 
 
-def api() -> APIGatewayHttpResolver:
-    """A resolver with validation and the portal's error mapping: never a stack trace."""
-    app = PortalResolver(enable_validation=True, json_body_deserializer=inputs.parse)
+def api(other_bodies: Mapping[str, OtherBody] | None = None) -> APIGatewayHttpResolver:
+    """A resolver with validation and the portal's error mapping: never a stack trace.
+    `other_bodies`: routes (`"POST /kb/import"`) whose body is not JSON."""
+    app = PortalResolver(enable_validation=True, json_body_deserializer=inputs.parse,
+                         other_bodies=other_bodies)
     app.use(middlewares=[_check_token])
     for exc, handler in ((PorticoError, _domain_error),
                          (RequestValidationError, _invalid_request),

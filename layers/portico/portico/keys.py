@@ -247,3 +247,6 @@ def article_vote(article_id: str, contact_id: str) -> Key:
 
 def article_deflection(article_id: str, contact_id: str) -> Key:
     return {"pk": f"ARTICLE#{article_id}", "sk": f"DEFLECTION#{contact_id}"}
+
+
+KB_INDEX = {"pk": "KBINDEX", "sk": "CURRENT"}  # which built search index is current

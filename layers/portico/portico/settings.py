@@ -24,6 +24,7 @@ class Settings(BaseModel):
     invitation_days: int
     invitations_per_address_hour: int
     invitations_per_account_hour: int
+    kb_index_refresh_seconds: float
 
 
 def settings() -> Settings:
@@ -44,4 +45,5 @@ def settings() -> Settings:
         invitation_days=int(env.get("INVITATION_DAYS", "7")),
         invitations_per_address_hour=int(env.get("INVITATIONS_PER_ADDRESS_HOUR", "10")),
         invitations_per_account_hour=int(env.get("INVITATIONS_PER_ACCOUNT_HOUR", "50")),
+        kb_index_refresh_seconds=float(env.get("KB_INDEX_REFRESH_SECONDS", "30")),
     )

@@ -17,7 +17,7 @@ from typing import Any
 from portico import access, change, clock, keys, store
 from portico.access import Owner, Privilege
 from portico.errors import Conflict, Forbidden, NotFound
-from portico.kb import models, render
+from portico.kb import imports, models, render
 from portico.principal import Principal
 
 R, C, U, D = Privilege.READ, Privilege.CREATE, Privilege.UPDATE, Privilege.DELETE
@@ -304,3 +304,14 @@ def published() -> list[dict[str, Any]]:
     """Every published article as stored (for the search index)."""
     pk = keys.articles_by_status("published")["gsi1pk"]
     return store.query_all(pk, index="gsi1", limit=1_000_000)
+
+
+def import_lines(p: Principal, text: str | None, *, publish: bool) -> imports.Imported:
+    """An admin's bulk import (admins publish, so they import)."""
+    _staff_only(p)
+    if not access.allows(p, "publication", C, OWNER):
+        raise Forbidden("Only an admin imports articles.")
+    return imports.run(text or "", publish=publish,
+                       author=imports.Author(p.contact_id, p.name or p.email),
+                       begin=lambda change_id: change.by(p, "publication", change_id, OWNER,
+                                                         C))

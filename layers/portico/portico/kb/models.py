@@ -42,12 +42,15 @@ class Translation(Input):
     body: Body
 
 
+# `public`: anyone, signed in or not; else the roles that may read it.
+Audience = Literal["public"] | list[Role]
+
+
 class ArticleIn(Input):
     slug: Slug
     category: Category
     tags: list[Tag] = Field(default_factory=list, max_length=20)
-    # `public`: anyone, signed in or not; else the roles that may read it.
-    audience: Literal["public"] | list[Role] = "public"
+    audience: Audience = "public"
     translations: dict[Language, Translation] = Field(min_length=1, max_length=2)
 
     @model_validator(mode="after")
@@ -119,3 +122,36 @@ class Vote(BaseModel):
     article_id: str
     helpful: bool
     stats: Stats
+
+
+class SearchHit(BaseModel):
+    id: str
+    slug: str
+    external_id: str | None
+    title: str
+    snippet: str  # HTML: the text escaped, the matched words in <mark>
+    score: float
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit]
+
+
+class Suggestion(BaseModel):
+    id: str
+    slug: str
+    external_id: str | None
+    title: str
+
+
+class SuggestionList(BaseModel):
+    items: list[Suggestion]
+
+
+class CategoryCount(BaseModel):
+    category: str
+    count: int
+
+
+class CategoryList(BaseModel):
+    items: list[CategoryCount]
