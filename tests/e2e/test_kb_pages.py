@@ -251,12 +251,13 @@ def test_finnish_article_fits_a_phone_and_says_when_it_falls_back(
 def _indexed(portal: Portal, q: str, slug: str) -> None:
     """Wait for the search index to hold the demo's articles (built after each publish)."""
     deadline = time.monotonic() + 30
+    answer = None
     while time.monotonic() < deadline:
-        found = portal.get("/kb/public/search", params={"q": q}).json()["items"]
-        if any(hit["slug"] == slug for hit in found):
+        answer = portal.get("/kb/public/search", params={"q": q})
+        if answer.ok and any(hit["slug"] == slug for hit in answer.json()["items"]):
             return
         time.sleep(0.5)
-    raise AssertionError(f"{slug} is not in the search index")
+    raise AssertionError(f"{slug} is not in the search index: {answer and answer.text}")
 
 
 def _deflections(portal: Portal, slug: str) -> int:
