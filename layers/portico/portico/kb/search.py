@@ -44,19 +44,23 @@ from typing import Any, Protocol, TypedDict
 from portico.kb import text
 
 FORMAT = 1
-CANDIDATES = 100  # results reach at most this deep; the second stage ranks these
+CANDIDATES = 100  # results reach at most this deep
+RERANK = 50  # the second stage ranks the best this many again
 MAX_QUERY_CHARS = 1000  # a query longer than this is cut: no one types more into a box
 MAX_QUERY_TERMS = 32
 COMMON = 0.1  # share of articles above which a term is too common to pick candidates
+COMMON_FLOOR = 1000  # ... unless it is in fewer than this many
 
 # Tuned on SciFact's training queries (bench/kb_search.py), general values only.
 K1 = 1.2
 B = 0.4
 TITLE_WEIGHT = 2.0
-FEEDBACK_DOCS = 10
-FEEDBACK_TERMS = 40
-ORIGINAL_WEIGHT = 0.65  # share of the original query in the expanded one
+FEEDBACK_DOCS = 5
+FEEDBACK_TERMS = 80
+ORIGINAL_WEIGHT = 0.55  # share of the original query in the expanded one
 PHRASE_BONUS = 0.2  # query terms side by side in the text: a tie-breaker, no more
+PHRASE_DEPTH = 10
+MIN_DF = 1
 
 SNIPPET_CHARS = 200
 SNIPPET_SCAN_CHARS = 20000
@@ -118,7 +122,7 @@ CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 -- Python is one FTS token. Contentless: doc holds what is shown.
 CREATE VIRTUAL TABLE fts USING fts5(title, body, meta, tokenize='ascii', content='');
 CREATE VIRTUAL TABLE sug USING fts5(words, meta, tokenize='ascii', content='',
-                                    detail='column', prefix='1 2 3');
+                                    prefix='1 2 3');
 """
 
 PUBLIC = "pub"
@@ -230,33 +234,53 @@ class SearchIndex:
         langs = _query_langs(lang)
         if not limit or offset < 0 or not langs:
             return []
-        qterms = _query_terms(q, langs)
+        words = _query_words(q, langs)
+        qterms = list(dict.fromkeys(t for w in words for t in w))
         if not qterms:
             return []
         where = _filters(roles, lang, category, unrestricted)
         with self._lock:
-            match = "{title body} : (" + " OR ".join(
-                _quote(t) for t in self._selective(qterms)) + ")" + where
-            ids = [r for (r,) in self._db.execute(
-                "SELECT rowid FROM fts WHERE fts MATCH ? "
-                "ORDER BY bm25(fts, ?, 1.0, 0.0) LIMIT ?", (match, TITLE_WEIGHT, CANDIDATES))]
-            if not ids:
+            selective = self._selective(qterms)
+            if not selective:  # no term of the query is in any article
                 return []
+            match = "{title body} : (" + " OR ".join(map(_quote, selective)) + ")" + where
+            found = self._db.execute(
+                "SELECT rowid, bm25(fts, ?, 1.0, 0.0) AS r FROM fts WHERE fts MATCH ? "
+                "ORDER BY r LIMIT ?", (TITLE_WEIGHT, match, CANDIDATES)).fetchall()
+            if not found:
+                return []
+            head = [rowid for rowid, _ in found[:RERANK]]
             bags = self._db.execute(
                 "SELECT rowid, dl, bag FROM doc WHERE rowid IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids),)).fetchall()
-            phrased = self._phrased(qterms, ids)
-            ranked = self._rerank(qterms, bags, phrased)[offset:offset + limit]
-            shown = [rowid for rowid, _ in ranked]
+                (json.dumps(head),)).fetchall()
+            ranked = self._rerank(qterms, bags)
+            # The rest keep FTS5's order, scored below the last one ranked again.
+            last, cut = ranked[-1][1], found[len(head) - 1][1]
+            ranked += [(rowid, last * 0.999 * r / cut) for rowid, r in found[len(head):]]
+            read = [rowid for rowid, _ in ranked[:PHRASE_DEPTH]]
+            read += [rowid for rowid, _ in ranked[offset:offset + limit]]
             docs = {r[0]: r for r in self._db.execute(
                 "SELECT rowid, id, slug, external_id, title, plain, lang FROM doc "
-                "WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(shown),))}
-        wanted = set(qterms)
+                "WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(read),))}
+        matcher = _Matcher(words)
+        found_in: dict[int, list[tuple[int, int, str]]] = {}
+
+        def hits_in(rowid: int) -> list[tuple[int, int, str]]:
+            if rowid not in found_in:
+                found_in[rowid] = matcher.hits(docs[rowid][5], docs[rowid][6])
+            return found_in[rowid]
+
+        # The exact phrase wins a tie: a bonus to the best few that have two words of the
+        # query side by side (or with only stopwords between).
+        top = [(rowid, score + PHRASE_BONUS if matcher.phrased(docs[rowid][5], hits_in(rowid))
+                else score) for rowid, score in ranked[:PHRASE_DEPTH]]
+        top.sort(key=lambda r: -r[1])
+        ranked[:PHRASE_DEPTH] = top
         hits: list[Hit] = []
-        for rowid, score in ranked:
-            _, id_, slug, ext, title, plain, doc_lang = docs[rowid]
+        for rowid, score in ranked[offset:offset + limit]:
+            _, id_, slug, ext, title, plain, _ = docs[rowid]
             hits.append({"id": id_, "slug": slug, "external_id": ext, "title": title,
-                         "snippet": snippet(plain, wanted, doc_lang),
+                         "snippet": snippet(plain, hits_in(rowid)),
                          "score": round(score, 4)})
         return hits
 
@@ -267,18 +291,15 @@ class SearchIndex:
         have every word come first."""
         langs = _query_langs(lang)
         limit = max(0, min(limit, 20))
-        words = [w for w in text.words(q[:200])][:8]
+        words = list(text.words(q[:200]))[:8]
         if not words or not limit or not langs:
             return []
-        complete = q[:200].rstrip() != q[:200] or len(words) > 1
+        stop = frozenset().union(*(text.STOPWORDS[lg] for lg in langs))
         groups = []
         for i, w in enumerate(words):
-            is_last = i == len(words) - 1
-            if w in text.STOPWORDS[langs[0]] and not is_last and len(words) > 1:
+            if w in stop and i < len(words) - 1:  # the last may be the start of a word
                 continue
-            alts = {_quote(text.fold(w)) + " *"}
-            if not is_last or complete:
-                alts |= {_quote(text.term(w, lg)) for lg in langs}
+            alts = {_quote(text.fold(w)) + " *"} | {_quote(text.term(w, lg)) for lg in langs}
             groups.append("(" + " OR ".join(sorted(alts)) + ")")
         if not groups:
             return []
@@ -306,13 +327,13 @@ class SearchIndex:
 
     def _selective(self, qterms: Sequence[str]) -> list[str]:
         """The query terms that pick candidates: FTS5 scores every row that matches, so a
-        term in most articles would make it score most of the index while it hardly
-        orders anything. Such terms still count in the second stage."""
+        term in most articles of a large index would make it score most of the index while
+        it hardly orders anything. Such terms still count in the second stage."""
         self._idf(qterms)
-        cap = COMMON * self.count
-        keep = [t for t in qterms if self._df[t] <= cap]
-        rarest = sorted(qterms, key=self._df.__getitem__)[:2]
-        return keep if len(keep) >= 2 else list(dict.fromkeys(keep + rarest))
+        cap = max(COMMON * self.count, COMMON_FLOOR)
+        present = sorted((t for t in qterms if self._df[t]), key=self._df.__getitem__)
+        keep = [t for t in present if self._df[t] <= cap]
+        return keep if len(keep) >= 2 else present[:2]
 
     def _idf(self, terms: Iterable[str]) -> dict[str, float]:
         """Inverse document frequencies, read from the index once per term and kept."""
@@ -330,19 +351,8 @@ class SearchIndex:
                 cache[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
         return {t: cache[t] for t in terms}
 
-    def _phrased(self, qterms: Sequence[str], ids: Sequence[int]) -> set[int]:
-        """The candidates where two terms next to each other in the query are next to each
-        other in the title or the body: the exact phrase wins a tie."""
-        if len(qterms) < 2:
-            return set()
-        pairs = " OR ".join(_quote(f"{a} {b}") for a, b in itertools.pairwise(qterms))
-        return {r for (r,) in self._db.execute(
-            "SELECT rowid FROM fts WHERE fts MATCH ? "
-            "AND rowid IN (SELECT value FROM json_each(?))",
-            ("{title body} : (" + pairs + ")", json.dumps(ids)))}
-
-    def _rerank(self, qterms: Sequence[str], rows: Sequence[tuple[int, float, bytes]],
-                phrased: Collection[int]) -> list[tuple[int, float]]:
+    def _rerank(self, qterms: Sequence[str],
+                rows: Sequence[tuple[int, float, bytes]]) -> list[tuple[int, float]]:
         """BM25 over the candidates' bags, then again with the query expanded by the terms
         that characterise the best of them (RM3 pseudo-relevance feedback)."""
         bags: list[dict[str, float]] = [
@@ -372,6 +382,9 @@ class SearchIndex:
             for t, f in bags[i].items():
                 rel[t] = rel.get(t, 0.0) + w * f
         idf.update(self._idf(rel))
+        if MIN_DF > 1:
+            for t in [t for t in rel if self._df[t] < MIN_DF]:
+                del rel[t]
         expansion = sorted(rel, key=lambda t: rel[t] * idf[t], reverse=True)[:FEEDBACK_TERMS]
         mass = sum(rel[t] * idf[t] for t in expansion) or 1.0
         n = len(qterms)
@@ -380,9 +393,6 @@ class SearchIndex:
             gain = (1 - ORIGINAL_WEIGHT) * n * rel[t] * idf[t] ** 2 / mass
             weights[t] = weights.get(t, 0.0) + gain
         final = score(weights)
-        for i, (rowid, _, _) in enumerate(rows):
-            if rowid in phrased:
-                final[i] += PHRASE_BONUS
         order = sorted(range(len(rows)), key=lambda i: (-final[i], rows[i][0]))
         return [(rows[i][0], final[i]) for i in order]
 
@@ -397,17 +407,20 @@ def _query_langs(lang: str | None) -> tuple[str, ...]:
     return (lang,) if lang in text.LANGS else ()
 
 
-def _query_terms(q: str, langs: Sequence[str]) -> list[str]:
+def _query_words(q: str, langs: Sequence[str]) -> list[tuple[str, ...]]:
+    """Each word of the query that is no stopword, as its terms in `langs`."""
     stop = frozenset().union(*(text.STOPWORDS[lg] for lg in langs))
-    out: dict[str, None] = {}
+    out: list[tuple[str, ...]] = []
+    seen: set[str] = set()
     for w in text.words(q[:MAX_QUERY_CHARS]):
         if w in stop:
             continue
-        for lg in langs:
-            out.setdefault(text.term(w, lg))
-        if len(out) >= MAX_QUERY_TERMS:
+        terms = tuple(dict.fromkeys(text.term(w, lg) for lg in langs))
+        out.append(terms)
+        seen.update(terms)
+        if len(seen) >= MAX_QUERY_TERMS:
             break
-    return list(out)
+    return out
 
 
 def _filters(roles: Collection[str], lang: str | None, category: str | None,
@@ -423,27 +436,53 @@ def _filters(roles: Collection[str], lang: str | None, category: str | None,
     return where
 
 
-def snippet(plain: str, qterms: Collection[str], lang: str) -> str:
+class _Matcher:
+    """Finds a query's terms in an article's own text."""
+
+    def __init__(self, words: Sequence[tuple[str, ...]]) -> None:
+        self.terms = {t for w in words for t in w}
+        self.pairs = {(a, b) for x, y in itertools.pairwise(words)
+                      for a, b in zip(x, y, strict=False)}
+        # A word can only stem to a query term if it starts as the term does (a stem may
+        # differ in its last letter: study -> studi), so a regex finds the few words worth
+        # stemming; on folded text, offsets kept, so that "paivitys" meets "päivitys".
+        prefixes = sorted({t[:-1] if len(t) > 3 else t for t in self.terms},
+                          key=len, reverse=True)
+        self.pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes))
+                                  + r")[^\W_]*", re.IGNORECASE)
+
+    def hits(self, plain: str, lang: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of each query term in the first `SNIPPET_SCAN_CHARS`."""
+        lang = lang if lang in text.LANGS else "en"
+        stop = text.STOPWORDS[lang]
+        head = plain[:SNIPPET_SCAN_CHARS]
+        out = []
+        for m in self.pattern.finditer(head if head.isascii() else _fold_in_place(head)):
+            word = head[m.start():m.end()].lower()
+            if word not in stop:
+                t = text.term(word, lang)
+                if t in self.terms:
+                    out.append((m.start(), m.end(), t))
+        return out
+
+    def phrased(self, plain: str, hits: Sequence[tuple[int, int, str]]) -> bool:
+        """Whether two query words that are neighbours in the query are in the text too,
+        with nothing but punctuation or stopwords between them."""
+        for (_, e, a), (s, _, b) in itertools.pairwise(hits):
+            if (a, b) in self.pairs and all(
+                    w.lower() in text.STOPWORDS["en"] or w.lower() in text.STOPWORDS["fi"]
+                    for w in text.WORD.findall(plain, e, s)):
+                return True
+        return False
+
+
+def snippet(plain: str, hits: Sequence[tuple[int, int, str]]) -> str:
     """About `SNIPPET_CHARS` characters of the text around its densest run of query terms,
     HTML-escaped, with the matching words in <mark>."""
-    lang = lang if lang in text.LANGS else "en"
-    head = plain[:SNIPPET_SCAN_CHARS]
-    # A word can only stem to a query term if it starts as the term does (a stem may
-    # differ in its last letter: study -> studi), so a regex finds the few words worth
-    # stemming; on folded text, with offsets kept, so that "paivitys" meets "päivitys".
-    prefixes = sorted({t[:-1] if len(t) > 3 else t for t in qterms}, key=len, reverse=True)
-    pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes))
-                         + r")[^\W_]*", re.IGNORECASE)
-    stop = text.STOPWORDS[lang]
-    hits = []
-    for m in pattern.finditer(head if head.isascii() else _fold_in_place(head)):
-        word = head[m.start():m.end()].lower()
-        if word not in stop and text.term(word, lang) in qterms:
-            hits.append((m.start(), m.end()))
     start = 0
     if hits:
         best, j = 0, 0
-        for i, (s, _) in enumerate(hits):  # the window with the most matches; first wins
+        for i, (s, _, _) in enumerate(hits):  # the window with the most matches; first wins
             while s - hits[j][0] > SNIPPET_CHARS - 40:
                 j += 1
             if i - j + 1 > best:
@@ -458,7 +497,7 @@ def snippet(plain: str, qterms: Collection[str], lang: str) -> str:
         end = space if space > start else end
     out = ["…" if start > 0 else ""]
     pos = start
-    for s, e in hits:
+    for s, e, _ in hits:
         if s < start or e > end:
             continue
         out.append(html.escape(plain[pos:s]))
@@ -473,11 +512,10 @@ def snippet(plain: str, qterms: Collection[str], lang: str) -> str:
 def _fold_in_place(s: str) -> str:
     """`s` with each letter folded to one letter where it can be (ä -> a), so offsets in
     the result are offsets in `s`."""
-    out = []
-    for c in s:
-        if c.isascii():
-            out.append(c)
-        else:
+    table = {}
+    for c in set(s):
+        if not c.isascii():
             f = text.fold(c)
-            out.append(f if len(f) == 1 else c)
-    return "".join(out)
+            if len(f) == 1:
+                table[ord(c)] = f
+    return s.translate(table)
