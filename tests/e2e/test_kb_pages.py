@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 
-from playwright.sync_api import Browser, BrowserContext, Page, Request, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, ViewportSize, expect
 
 from infra.local import LocalCloud
 from tests.conftest import Portal
@@ -331,3 +331,39 @@ def test_new_case_form_suggests_and_counts_the_answer(page: Page, portal: Portal
     assert _deflections(portal, "read-your-invoice") == before + 1
     context.close()
     assert problems.items == [], problems.items
+
+
+def test_article_loads_with_skeletons_and_says_when_slow(page: Page) -> None:
+    held: list[Route] = []
+    page.route(re.compile(r"/kb/public/articles/read-your-invoice\?"),
+               lambda route: held.append(route))
+    page.clock.install()
+    page.goto("/kb/article/?slug=read-your-invoice")
+    expect(page.locator("#article-loading .skeleton").first).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_be_hidden()
+    page.clock.fast_forward(11_000)
+    expect(page.get_by_role("status")).to_contain_text("This is taking longer than usual.")
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.get_by_role("heading", name="How to read your invoice", level=1)).to_be_visible()
+    expect(page.get_by_text("This is taking longer than usual.")).to_be_hidden()
+    expect(page.locator("#article-loading .skeleton")).to_have_count(0)
+
+
+def test_without_search_routes_the_pages_browse_by_category(page: Page) -> None:
+    """A deployment whose search has not arrived: the gateway's bare 404 for its routes."""
+    page.route(re.compile(r"/kb/public/(search|categories|suggest)\b"),
+               lambda route: route.fulfill(status=404, json={"message": "Not Found"}))
+    page.goto("/kb/")
+    ready(page)
+    expect(page.locator("form.kb-search")).to_be_hidden()
+    expect(page.locator("#categories").get_by_role("link", name="Billing and invoices")
+           ).to_be_visible()
+    expect(page.locator("#categories")).to_contain_text("(1)")
+    page.goto("/kb/search/?q=invoice")
+    ready(page)
+    expect(page.locator("#search-unavailable")).to_contain_text("Search is not available yet.")
+    expect(page.locator("form.kb-search")).to_be_hidden()
+    expect(page.locator("#search-unavailable").get_by_role("link", name="Browse the categories")
+           ).to_be_visible()

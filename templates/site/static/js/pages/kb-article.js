@@ -3,8 +3,8 @@
 // votes, the cases it saved and an Edit link.
 import { api } from "../api.js";
 import { lang, t, url } from "../i18n.js";
-import { $, dateTime, problem, sending } from "./bookings-common.js";
-import { categoryName, categoryUrl, el, isStaff, kb, kbProblem, showHtml, startKb } from "./kb-common.js";
+import { $, dateTime, loader, problem, sending } from "./bookings-common.js";
+import { categoryName, categoryUrl, el, isStaff, kb, showHtml, startKb } from "./kb-common.js";
 
 startKb(async (me) => {
   const params = new URLSearchParams(location.search);
@@ -13,40 +13,18 @@ startKb(async (me) => {
   let article = null;
   $("answered").hidden = params.get("answered") !== "1";
 
-  function say(box, text, retry) {
-    box.replaceChildren(el("p", text, "error"));
-    box.firstChild.setAttribute("role", "alert");
-    if (retry) {
-      const again = el("button", t("kb.retry"), "secondary");
-      again.type = "button";
-      again.addEventListener("click", () => { box.replaceChildren(); show(lang); });
-      box.append(again);
-    }
-  }
-
-  async function show(wanted) {
-    $("article-loading").hidden = false;
-    const slow = setTimeout(() => say($("article-problem"), t("kb.slow"), true), 10_000);
-    try {
-      article = await kb(me, `/articles/${encodeURIComponent(slug)}?lang=${wanted}`);
-    } catch (e) {
-      if (e.status === 404) {
-        say($("article-problem"), t(me ? "kb.error.missing" : "kb.error.missing.public"), false);
-        if (!me) {
-          const link = el("a", t("kb.signin"));
-          link.href = `${url("/signin/")}?next=${encodeURIComponent(location.pathname + location.search)}`;
-          $("article-problem").append(el("p"), link);
-        }
-      } else {
-        say($("article-problem"), kbProblem(e), true);
-      }
-      return;
-    } finally {
-      clearTimeout(slow);
-      $("article-loading").hidden = true;
-    }
-    $("article-problem").replaceChildren();
+  // The article in `wanted`: skeletons first (quiet when switching language), a notice
+  // with a retry when slow or failed.
+  let wanted = lang;
+  const load = loader($("article-loading"), () =>
+    kb(me, `/articles/${encodeURIComponent(slug)}?lang=${wanted}`), (found) => {
+    article = found;
     render(wanted);
+  }, { rows: 3, errors: { 404: me ? "kb.error.missing" : "kb.error.missing.public" } });
+
+  function show(language) {
+    wanted = language;
+    return load({ quiet: Boolean(article) });
   }
 
   function render(wanted) {
@@ -146,8 +124,7 @@ startKb(async (me) => {
   });
 
   if (!slug) {
-    $("article-loading").hidden = true;
-    say($("article-problem"), t("kb.error.missing"), false);
+    $("article-problem").textContent = t("kb.error.missing");
     return;
   }
   await show(lang);

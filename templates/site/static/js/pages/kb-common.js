@@ -5,7 +5,7 @@ import { ApiError, api } from "../api.js";
 import { signedIn } from "../auth.js";
 import { lang, t, url } from "../i18n.js";
 import { start } from "../shell.js";
-import { $, loader, problem, sending } from "./bookings-common.js";
+import { $, loader, sending } from "./bookings-common.js";
 
 /** Run a KB page for anyone: signed in with the portal's frame, or signed out as a public
  * page reading the public routes (`me` is null then). */
@@ -56,10 +56,6 @@ export function categoryName(category) {
   if (text !== key) return text;
   const words = category.replace(/[-_]+/g, " ").trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-export function kbProblem(error) {
-  return problem(error, { 404: "kb.error.missing", 403: "kb.error.forbidden" });
 }
 
 /** The server's sanitized article HTML into `box`. Parsed in a document of its own first,

@@ -4,7 +4,7 @@
 // italics, links); the article page shows the server's full rendering once saved.
 import { api } from "../api.js";
 import { t, url } from "../i18n.js";
-import { $, confirmInline, problem, sending } from "./bookings-common.js";
+import { $, confirmInline, loader, problem, sending } from "./bookings-common.js";
 import { el, isStaff, kb, startKb } from "./kb-common.js";
 
 const LANGS = ["en", "fi"];
@@ -226,27 +226,14 @@ startKb(async (me) => {
     }
   }
 
-  async function load() {
-    $("editor-loading").hidden = false;
-    $("editor-problem").replaceChildren();
-    try {
-      const both = await Promise.all(LANGS.map((code) =>
-        api(`/kb/articles/${encodeURIComponent(id)}?lang=${code}`)));
-      article = both[0];
-      fill(both);
-      $("article-form").hidden = false;
-      state();
-    } catch (e) {
-      const p = el("p", problem(e, { 404: "kb.error.missing" }), "error");
-      p.setAttribute("role", "alert");
-      const again = el("button", t("kb.retry"), "secondary");
-      again.type = "button";
-      again.addEventListener("click", load);
-      $("editor-problem").append(p, again);
-    } finally {
-      $("editor-loading").hidden = true;
-    }
-  }
+  // An article to edit: both translations, with skeletons, a slow notice and a retry.
+  const load = loader($("editor-loading"), () => Promise.all(LANGS.map((code) =>
+    api(`/kb/articles/${encodeURIComponent(id)}?lang=${code}`))), (both) => {
+    article = both[0];
+    fill(both);
+    $("article-form").hidden = false;
+    state();
+  }, { rows: 4, errors: { 404: "kb.error.missing" } });
 
   function done(saved, key) {
     article = saved;
