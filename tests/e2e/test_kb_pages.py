@@ -165,6 +165,7 @@ def test_agent_drafts_admin_publishes_contact_reads(page: Page, browser: Browser
     # An agent may not publish: the button says why it is off.
     expect(page.get_by_role("button", name="Publish")).to_be_disabled()
     expect(page.locator("#publish-hint")).to_contain_text("Only an administrator publishes")
+    assert axe_violations(page) == []
     # Not yet for customers.
     assert portal.get(f"/kb/articles/{slug}", as_user=NORTHWIND).status_code == 404
 
@@ -305,6 +306,7 @@ def test_new_case_form_suggests_and_counts_the_answer(page: Page, portal: Portal
     opened = page.locator(".kb-opened")
     expect(opened.get_by_role("heading", name="Reset your password")).to_be_visible()
     expect(opened.locator("strong")).to_have_text("Forgot your password?")
+    assert axe_violations(page) == []
     deflections = _posts(page, "/deflection")
     opened.get_by_role("button", name="This answered my question").dblclick()
     expect(page).to_have_url(re.compile(r"/kb/article/\?slug=reset-your-password&answered=1$"))

@@ -27,7 +27,7 @@ startKb(async (me) => {
     return load({ quiet: Boolean(article) });
   }
 
-  function render(wanted) {
+  function render(asked) {
     const a = article;
     const text = a.text;
     document.title = `${text.title} · ${t("site.name")}`;
@@ -39,7 +39,7 @@ startKb(async (me) => {
     const fallback = $("fallback");
     fallback.hidden = !a.fallback;
     fallback.lang = lang;
-    fallback.textContent = a.fallback ? t("kb.fallback", { wanted: t(`kb.language.${wanted}`),
+    fallback.textContent = a.fallback ? t("kb.fallback", { wanted: t(`kb.language.${asked}`),
       shown: t(`kb.language.${text.lang}`) }) : "";
     const category = el("a", categoryName(a.category));
     category.href = categoryUrl(a.category);
