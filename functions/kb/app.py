@@ -68,7 +68,7 @@ def get_public(article: str, lang: Lang = "en") -> models.Article:
 # A query longer than a search box holds is cut by the engine, never refused.
 Q = Annotated[str, Query(max_length=10_240)]
 LangFilter = Annotated[Literal["en", "fi"] | None, Query()]
-Few = Annotated[int, Query(ge=1, le=50)]
+Few = Annotated[int, Query(ge=1, le=100)]
 
 
 @app.get("/kb/search")

@@ -4,11 +4,14 @@ normally."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 import pytest
 
+from infra.local import LocalCloud
+from portico import clock
 from tests.conftest import Portal, wait_for
 
 ADMIN = "admin@portico.example"
@@ -92,3 +95,19 @@ def test_a_hostile_query_answers_normally(portal: Portal, q: str) -> None:
     assert isinstance(r.json()["items"], list)
     s = portal.get("/kb/public/suggest", params={"q": q})
     assert s.status_code == 200
+
+
+def test_a_burst_already_in_the_index_builds_nothing(cloud: LocalCloud, portal: Portal
+                                                     ) -> None:
+    wait_for(lambda: found(portal, "password"))  # the demo's index is built
+    fn = cloud.functions["KnowledgeBaseIndexerFunction"]
+
+    def record(occurred_at: str) -> dict[str, Any]:
+        return {"body": json.dumps({"detail": {"occurred_at": occurred_at,
+                                               "type": "ArticlePublished"}})}
+
+    old = fn.invoke({"Records": [record("2020-01-01T00:00:00.000Z")] * 3})
+    assert old == {"current": True, "built": False}
+    fresh = fn.invoke({"Records": [record(clock.stamp())]})
+    assert fresh["current"] is True
+    assert fresh["key"].startswith("kb/index/")

@@ -14,10 +14,13 @@ so the category list needs no index and no scan.
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from portico import aws, change, clock, keys, store
@@ -30,12 +33,22 @@ from portico.settings import settings
 PREFIX = "kb/index/"
 
 
+def plain(rendered: str) -> str:
+    """An article's text as readers see it: the rendered HTML without its tags, so no
+    Markdown mark-up (table pipes, asterisks) is searched or shown in a snippet."""
+    return " ".join(html.unescape(_TAG.sub(" ", rendered)).split())
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
 def documents(published: list[dict[str, Any]]) -> Iterator[Article]:
     """One search document per live translation of each published article."""
     for a in published:
         for lang, t in (a.get("live") or {}).items():
             yield Article(id=a["id"], slug=a["slug"], external_id=a.get("external_id"),
-                          title=t["title"], body=t["body"], summary=t.get("summary", ""),
+                          title=t["title"], body=plain(t["html"]),
+                          summary=t.get("summary", ""),
                           category=a["category"], tags=list(a.get("tags") or []), lang=lang,
                           audience=a.get("audience", "public"), status="published")
 
@@ -50,6 +63,21 @@ def category_counts(published: list[dict[str, Any]]) -> dict[str, dict[str, int]
         per = counts.setdefault(str(a["category"]), {})
         per[key] = per.get(key, 0) + 1
     return counts
+
+
+# The index reads articles through gsi1, which trails the table by a moment: an event this
+# close before a build began may not be in it yet.
+INDEX_LAG = timedelta(seconds=5)
+
+
+def covers(occurred: list[str]) -> bool:
+    """Whether the current index was built after all these events (and the index's lag):
+    then a burst of publishes costs one build, not one per batch."""
+    pointer = store.get(keys.KB_INDEX, consistent=True)
+    if pointer is None or not occurred:
+        return False
+    built_from = clock.parse(str(pointer["built_from"]))
+    return all(clock.parse(t) < built_from - INDEX_LAG for t in occurred)
 
 
 def rebuild(*, request_id: str) -> dict[str, Any]:

@@ -29,7 +29,8 @@ Slug = Annotated[str, StringConstraints(min_length=1, max_length=80,
 Category = Annotated[str, StringConstraints(min_length=1, max_length=40,
                                             pattern=r"^[a-z0-9][a-z0-9_-]*$")]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+# Long enough for the titles of scientific and legal documents other helpdesks hold.
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 # Markdown: 100 KB is a long manual chapter; the body limit of a request is 256 KB.
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
