@@ -60,7 +60,6 @@ FEEDBACK_TERMS = 80
 ORIGINAL_WEIGHT = 0.55  # share of the original query in the expanded one
 PHRASE_BONUS = 0.2  # query terms side by side in the text: a tie-breaker, no more
 PHRASE_DEPTH = 10
-MIN_DF = 1
 
 SNIPPET_CHARS = 200
 SNIPPET_SCAN_CHARS = 20000
@@ -116,7 +115,7 @@ CREATE TABLE info(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 -- fastest form Python reads back. dl: the bag's total.
 CREATE TABLE doc(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, slug TEXT NOT NULL,
                  external_id TEXT, title TEXT NOT NULL, plain TEXT NOT NULL,
-                 lang TEXT NOT NULL, dl REAL NOT NULL, bag BLOB NOT NULL);
+                 folded TEXT, lang TEXT NOT NULL, dl REAL NOT NULL, bag BLOB NOT NULL);
 CREATE TABLE df(term TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 -- Pre-analysed terms, so the ascii tokenizer only splits on spaces: every term made in
 -- Python is one FTS token. Contentless: doc holds what is shown.
@@ -192,13 +191,14 @@ class SearchIndex:
             meta_s = " ".join(meta)
             ext = a.get("external_id")
             docs.append((n, str(a["id"]), str(a.get("slug") or a["id"]),
-                         None if ext is None else str(ext), title, plain, lang, dl,
+                         None if ext is None else str(ext), title, plain,
+                         _folded(plain), lang, dl,
                          marshal.dumps(bag)))
             fts.append((n, " ".join(title_terms), " ".join(body_terms), meta_s))
             # Suggest matches typed prefixes of the title's words and whole-word stems.
             words = dict.fromkeys(text.folded_words(title) + title_terms)
             sug.append((n, " ".join(words), meta_s))
-        db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
+        db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
         db.executemany("INSERT INTO fts(rowid, title, body, meta) VALUES (?, ?, ?, ?)", fts)
         db.executemany("INSERT INTO sug(rowid, words, meta) VALUES (?, ?, ?)", sug)
         db.executemany("INSERT INTO df VALUES (?, ?)", df.items())
@@ -260,14 +260,14 @@ class SearchIndex:
             read = [rowid for rowid, _ in ranked[:PHRASE_DEPTH]]
             read += [rowid for rowid, _ in ranked[offset:offset + limit]]
             docs = {r[0]: r for r in self._db.execute(
-                "SELECT rowid, id, slug, external_id, title, plain, lang FROM doc "
+                "SELECT rowid, id, slug, external_id, title, plain, folded, lang FROM doc "
                 "WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(read),))}
         matcher = _Matcher(words)
         found_in: dict[int, list[tuple[int, int, str]]] = {}
 
         def hits_in(rowid: int) -> list[tuple[int, int, str]]:
             if rowid not in found_in:
-                found_in[rowid] = matcher.hits(docs[rowid][5], docs[rowid][6])
+                found_in[rowid] = matcher.hits(*docs[rowid][5:8])
             return found_in[rowid]
 
         # The exact phrase wins a tie: a bonus to the best few that have two words of the
@@ -278,7 +278,7 @@ class SearchIndex:
         ranked[:PHRASE_DEPTH] = top
         hits: list[Hit] = []
         for rowid, score in ranked[offset:offset + limit]:
-            _, id_, slug, ext, title, plain, _ = docs[rowid]
+            _, id_, slug, ext, title, plain, _, _ = docs[rowid]
             hits.append({"id": id_, "slug": slug, "external_id": ext, "title": title,
                          "snippet": snippet(plain, hits_in(rowid)),
                          "score": round(score, 4)})
@@ -382,9 +382,6 @@ class SearchIndex:
             for t, f in bags[i].items():
                 rel[t] = rel.get(t, 0.0) + w * f
         idf.update(self._idf(rel))
-        if MIN_DF > 1:
-            for t in [t for t in rel if self._df[t] < MIN_DF]:
-                del rel[t]
         expansion = sorted(rel, key=lambda t: rel[t] * idf[t], reverse=True)[:FEEDBACK_TERMS]
         mass = sum(rel[t] * idf[t] for t in expansion) or 1.0
         n = len(qterms)
@@ -451,13 +448,13 @@ class _Matcher:
         self.pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes))
                                   + r")[^\W_]*", re.IGNORECASE)
 
-    def hits(self, plain: str, lang: str) -> list[tuple[int, int, str]]:
+    def hits(self, plain: str, folded: str | None, lang: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of each query term in the first `SNIPPET_SCAN_CHARS`."""
         lang = lang if lang in text.LANGS else "en"
         stop = text.STOPWORDS[lang]
         head = plain[:SNIPPET_SCAN_CHARS]
         out = []
-        for m in self.pattern.finditer(head if head.isascii() else _fold_in_place(head)):
+        for m in self.pattern.finditer(folded or plain, 0, SNIPPET_SCAN_CHARS):
             word = head[m.start():m.end()].lower()
             if word not in stop:
                 t = text.term(word, lang)
@@ -509,13 +506,13 @@ def snippet(plain: str, hits: Sequence[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def _fold_in_place(s: str) -> str:
+def _folded(s: str) -> str | None:
     """`s` with each letter folded to one letter where it can be (ä -> a), so offsets in
-    the result are offsets in `s`."""
+    the result are offsets in `s`; None when that changes nothing (most English)."""
     table = {}
     for c in set(s):
         if not c.isascii():
             f = text.fold(c)
-            if len(f) == 1:
+            if len(f) == 1 and f != c:
                 table[ord(c)] = f
-    return s.translate(table)
+    return s.translate(table) if table else None
