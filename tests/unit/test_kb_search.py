@@ -64,6 +64,13 @@ def test_restricted_article_never_reaches_other_readers() -> None:
     assert "partner-only" in ids(idx.search("partner discount", roles=(), unrestricted=True))
 
 
+def test_an_empty_audience_is_staff_only() -> None:
+    idx = index(article("nobody", "Internal runbook", audience=[]))
+    assert idx.search("runbook", roles=()) == []
+    assert idx.search("runbook", roles=("contact", "partner")) == []
+    assert ids(idx.search("runbook", roles=(), unrestricted=True)) == ["nobody"]
+
+
 def test_filters_come_before_the_limit() -> None:
     # Fifty restricted articles that match better than the one public article: a filter
     # after truncation would leave the anonymous reader with nothing.
