@@ -294,20 +294,26 @@ class SearchIndex:
 
     def suggest(self, q: str, *, roles: Collection[str], lang: str | None = None,
                 limit: int = 5, unrestricted: bool = False) -> list[Suggestion]:
-        """Titles for a query being typed: every word may be the start of a title's word
-        (the last one usually is), a whole word also matches by its stem. Titles that
-        have every word come first."""
+        """Titles for a query being typed: a word may be the start of a title's word (the
+        last one usually is; three letters at least once there are several words) or match
+        it by its stem. Titles that have every word come first."""
         langs = _query_langs(lang)
         limit = max(0, min(limit, 20))
         words = list(text.words(q[:200]))[:8]
         if not words or not limit or not langs:
             return []
         stop = frozenset().union(*(text.STOPWORDS[lg] for lg in langs))
+        typing = not q[:200][-1:].isspace()  # the last word may be the start of a word
         groups = []
         for i, w in enumerate(words):
-            if w in stop and i < len(words) - 1:  # the last may be the start of a word
-                continue
-            alts = {_quote(text.fold(w)) + " *"} | {_quote(text.term(w, lg)) for lg in langs}
+            if len(words) > 1:
+                partial = typing and i == len(words) - 1
+                # Too common to narrow anything, and a short prefix is costly.
+                if (w in stop and not partial) or (partial and len(w) < 3):
+                    continue
+            alts = {_quote(text.term(w, lg)) for lg in langs}
+            if len(w) >= 3 or len(words) == 1:
+                alts.add(_quote(text.fold(w)) + " *")
             groups.append("(" + " OR ".join(sorted(alts)) + ")")
         if not groups:
             return []
