@@ -21,8 +21,8 @@ How a query is answered:
 
 Where this engine stops: the whole index lives in the function's memory and every query is
 answered by one process. At 10,000 articles of 300 words the index is about 70 MB, loads in
-50 ms and answers in 5 ms (p99 10 ms); at 100,000 it is about 640 MB, takes a minute to
-build, half a second to load and 20 ms a query (p99 50 ms): about the limit for a Lambda
+50 ms and answers in 5 ms (p99 6 ms of CPU); at 100,000 it is about 640 MB, takes a minute
+to build, 0.6 s to load and 20 ms a query (p99 25 ms): about the limit for a Lambda
 function (memory, /tmp, the time to fetch it from S3) and for a rebuild on every publish.
 Past that, or when articles change faster than a rebuild a minute, use OpenSearch
 Serverless: a class with the same `search()` and `suggest()` (the `Engine` protocol below)
