@@ -2,7 +2,8 @@
 
 Each function gets its own environment from template.yaml (Globals merged with its own) and
 is imported under it, as Lambda would. Invocations take turns: one process has one
-os.environ, and a local portal has no need for parallel invocations.
+os.environ, and a local portal has no need for parallel invocations. The API goes first:
+on AWS an event source's invocations run beside the API's and never delay a request.
 """
 
 from __future__ import annotations
@@ -22,7 +23,51 @@ from typing import Any
 
 from infra.template import Template
 
-_turn = threading.RLock()
+
+class Turn:
+    """Whose turn it is to run a function: one invocation at a time, and a waiting API
+    request (or a test's or command's `environment()`) before any background invocation.
+    A background invocation does not start while a request waits, so a request waits at
+    most for the one already running; the event sources keep those short (see
+    infra/workers.py). Reentrant: code holding a turn may invoke a function.
+
+    Background invocations may wait for as long as requests keep coming back to back; with
+    people at the keyboard there are gaps, and the event sources catch up in them.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent = 0  # foreground threads waiting for a turn
+
+    @contextmanager
+    def __call__(self, *, background: bool = False) -> Iterator[None]:
+        me = threading.get_ident()
+        with self._changed:
+            if self._owner == me:
+                self._depth += 1
+            else:
+                if not background:
+                    self._urgent += 1
+                try:
+                    while self._owner is not None or (background and self._urgent):
+                        self._changed.wait()
+                finally:
+                    if not background:
+                        self._urgent -= 1
+                self._owner, self._depth = me, 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._owner = None
+                    self._changed.notify_all()
+
+
+_turn = Turn()
 
 
 @dataclass
@@ -74,6 +119,7 @@ class Function:
         self.events = events
         self._module: ModuleType | None = None
         self.invocations = 0
+        self.last_seconds = 0.0  # how long the last invocation held the turn
 
     def _load(self) -> ModuleType:
         if self._module is None:
@@ -93,18 +139,24 @@ class Function:
     @contextmanager
     def environment(self) -> Iterator[None]:
         """Run domain code as this function would (tests, operator commands)."""
-        with _turn, environment(self.env):
+        with _turn(), environment(self.env):
             yield
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        """Run the handler with this function's environment, as one Lambda invocation."""
-        with _turn, environment(self.env):
-            module = self._load()
-            fn = getattr(module, self.handler.rsplit(".", 1)[1])
-            context = LambdaContext(function_name=self.name, memory_limit_in_mb=self.memory,
-                                    invoked_function_arn=self.arn, timeout_s=self.timeout)
-            self.invocations += 1
-            return fn(event, context)
+    def invoke(self, event: dict[str, Any], *, background: bool = False) -> Any:
+        """Run the handler with this function's environment, as one Lambda invocation.
+        `background`: an event source's, which gives way to the API's (see Turn)."""
+        with _turn(background=background), environment(self.env):
+            started = time.perf_counter()
+            try:
+                module = self._load()
+                fn = getattr(module, self.handler.rsplit(".", 1)[1])
+                context = LambdaContext(function_name=self.name,
+                                        memory_limit_in_mb=self.memory,
+                                        invoked_function_arn=self.arn, timeout_s=self.timeout)
+                self.invocations += 1
+                return fn(event, context)
+            finally:
+                self.last_seconds = time.perf_counter() - started
 
 
 def load_functions(t: Template, *, base_env: Mapping[str, str]) -> dict[str, Function]:

@@ -15,6 +15,20 @@ adds one (its NextShardIterator), so a stream source polling for hours grew the 
 ~200 MB an hour. An iterator is now dropped once read (GetRecords returns its successor)
 and any other expires 15 minutes after it was issued, as on AWS.
 
+moto also keeps every stream record, with the item's old and new images, for good. AWS
+keeps them 24 hours; locally the only reader is the stream event source (infra/workers.py),
+which reads each record once and keeps what it retries in memory. So a record is dropped
+once every live iterator of its shard is past it: whoever holds an iterator can still read
+all it could before, and a source that lost a GetRecords answer asks again after its last
+record, which is kept until its next read. A reader that comes later with TRIM_HORIZON
+starts at the first record kept, as it would after 24 hours on AWS.
+
+moto keeps every model object it ever made in a list on its class, for its dashboard
+(/moto-api/): every version of every item, every stream record and shard iterator, every
+SQS message and the copy each receive makes. A portal left running held on to all of it.
+Objects are no longer listed, so what nothing else refers to is freed; the dashboard lists
+none. S3 keys and multipart uploads still are: moto's reset closes their files that way.
+
 GlobalSignOut is an unsigned call, so moto cannot tell its region from the request and
 looks for the token in the default region only: signing out from the browser failed. It
 now finds the token's pool the way moto's other unsigned Cognito calls do.
@@ -31,10 +45,11 @@ from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
 from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.common_models import BaseModel
 from moto.core.responses import EmptyResult
 from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
 _lock = threading.RLock()
@@ -125,11 +140,38 @@ def _get_shard_iterator(original: Callable[..., Any]) -> Callable[..., Any]:
     return get_shard_iterator
 
 
+def _trim(backend: DynamoDBStreamsBackend, shard: StreamShard) -> None:
+    """Drops the records of `shard` that every live iterator of it is past. Called with
+    _lock held: a record's sequence number is its index plus the shard's first number, so
+    the two change together (_add_record appends under the same lock)."""
+    floor = min((it.sequence_number for it in backend.shard_iterators.values()
+                 if it.stream_shard is shard), default=None)
+    if floor is None:
+        return
+    read = min(floor - shard.starting_sequence_number, len(shard.items))
+    if read > 0:
+        del shard.items[:read]
+        shard.starting_sequence_number += read
+
+
+def _add_record(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def add(self: StreamShard, *args: Any, **kwargs: Any) -> Any:
+        with _lock:
+            return original(self, *args, **kwargs)
+
+    return add
+
+
 def _get_records(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> Any:
         with _lock:
             _forget_expired()
+            if iterator_arn in self.shard_iterators:
+                # Before the read: what this iterator returns is kept until its successor
+                # is read, in case the answer never reaches the reader.
+                _trim(self, self.shard_iterators[iterator_arn].stream_shard)
             result: dict[str, Any] = original(self, iterator_arn, limit)
             # Read once: its successor, NextShardIterator, reads on from where it stopped.
             self.shard_iterators.pop(iterator_arn, None)
@@ -138,6 +180,16 @@ def _get_records(original: Callable[..., Any]) -> Callable[..., Any]:
             return result
 
     return get_records
+
+
+_STILL_LISTED = {("moto.s3.models", "FakeKey"), ("moto.s3.models", "FakeMultipart")}
+
+
+def _new_model(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
+    instance: BaseModel = super(BaseModel, cls).__new__(cls)  # as BaseModel.__new__ does
+    if (cls.__module__, cls.__qualname__) in _STILL_LISTED:
+        cls.instances_tracked.append(instance)  # type: ignore[attr-defined]
+    return instance
 
 
 def _global_sign_out(self: CognitoIdpResponse) -> EmptyResult:
@@ -158,5 +210,7 @@ def apply() -> None:
         _get_shard_iterator(DynamoDBStreamsBackend.get_shard_iterator))
     DynamoDBStreamsBackend.get_records = _get_records(  # type: ignore[method-assign]
         DynamoDBStreamsBackend.get_records)
+    StreamShard.add = _add_record(StreamShard.add)  # type: ignore[method-assign]
+    BaseModel.__new__ = staticmethod(_new_model)  # type: ignore[method-assign]
     CognitoIdpResponse.global_sign_out = _global_sign_out  # type: ignore[method-assign]
     _applied = True

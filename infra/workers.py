@@ -11,6 +11,9 @@ streams and schedules but runs no code, so these loops poll and invoke.
 - `BucketSource`: an `S3` event. moto notifies a local queue (see LocalCloud); each message
   is one asynchronous invocation with S3's event, retried as Lambda retries it, then
   recorded on the function's `OnFailure` destination.
+
+Every source polls moto between invocations, never inside one, and invokes as `background`:
+an API request that waits for its turn goes first (see infra/functions.py).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class Worker:
         raise NotImplementedError
 
     def start(self) -> None:
+        self._stop.clear()  # a stopped source may start again
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
@@ -118,12 +122,41 @@ def passes_filters(filters: list[dict[str, Any]], record: dict[str, Any]) -> boo
     return any(_matches(json.loads(f["Pattern"]), record) for f in filters)
 
 
-class QueueSource(Worker):
+class BatchSource(Worker):
+    """A source that invokes with a batch of records: an `SQS` or `DynamoDB` event.
+
+    An invocation holds the turn, and an API request that comes meanwhile waits for it to
+    end. BatchSize is a most (Lambda itself invokes with fewer records when fewer are at
+    hand), so a batch goes in pieces: as many records as took about `piece_seconds` last
+    time, one at first. A request then waits for a piece, not for a batch of 100 (the
+    publisher's catch-up after startup held the turn for 0.5 s).
+    """
+
+    piece_seconds = 0.05
+
+    def __init__(self, name: str, function: Function) -> None:
+        super().__init__(name)
+        self.function = function
+        self._per_record = 0.0  # seconds, in the last invocation
+
+    def piece(self, available: int) -> int:
+        """How many of `available` records the next invocation takes."""
+        if self._per_record <= 0:
+            return 1
+        return max(1, min(available, int(self.piece_seconds / self._per_record)))
+
+    def deliver(self, records: list[dict[str, Any]]) -> Any:
+        try:
+            return self.function.invoke({"Records": records}, background=True)
+        finally:
+            self._per_record = self.function.last_seconds / len(records)
+
+
+class QueueSource(BatchSource):
     def __init__(self, sqs: Any, function: Function, queue_url: str, queue_arn: str,
                  props: dict[str, Any], region: str) -> None:
-        super().__init__(f"sqs:{function.logical_id}")
+        super().__init__(f"sqs:{function.logical_id}", function)
         self.sqs = sqs
-        self.function = function
         self.queue_url = queue_url
         self.queue_arn = queue_arn
         self.batch_size = min(int(props.get("BatchSize", 10)), 10)
@@ -152,35 +185,41 @@ class QueueSource(Worker):
             QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=0,
             AttributeNames=["All"], MessageAttributeNames=["All"])
         messages = resp.get("Messages", [])
-        if not messages:
-            return 0
-        by_id = {m["MessageId"]: m for m in messages}
+        rest = list(messages)
+        # Once stopped, what is left comes back after the visibility timeout.
+        while rest and not self._stop.is_set():
+            n = self.piece(len(rest))
+            done = self._handled(rest[:n])
+            rest = rest[n:]
+            for i in range(0, len(done), 10):
+                self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+                    {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]}
+                    for k, m in enumerate(done[i:i + 10])])
+        return len(messages)
+
+    def _handled(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The messages of one invocation that are done with (the others come back)."""
         try:
-            result = self.function.invoke({"Records": [self.record(m) for m in messages]})
-        except Exception:  # the whole batch failed; it comes back later
+            result = self.deliver([self.record(m) for m in messages])
+        except Exception:  # the whole batch failed
             log.exception("%s failed; %d messages return to the queue", self.name,
                           len(messages))
-            return len(messages)
+            return []
         failed: set[str] = set()
         if self.report_failures and isinstance(result, dict):
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
-        done = [m for mid, m in by_id.items() if mid not in failed]
-        for i in range(0, len(done), 10):
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
-                {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                for n, m in enumerate(done[i:i + 10])])
-        return len(messages)
+        return [m for m in messages if m["MessageId"] not in failed]
 
 
-class StreamSource(Worker):
+class StreamSource(BatchSource):
     shards_every = 30.0
+
     def __init__(self, streams: Any, sqs: Any, function: Function, stream_arn: str,
                  props: dict[str, Any], region: str,
                  destination_url: Callable[[str], str]) -> None:
-        super().__init__(f"stream:{function.logical_id}")
+        super().__init__(f"stream:{function.logical_id}", function)
         self.streams = streams
         self.sqs = sqs
-        self.function = function
         self.stream_arn = stream_arn
         self.batch_size = int(props.get("BatchSize", 100))
         self.position = str(props.get("StartingPosition", "LATEST"))
@@ -251,9 +290,9 @@ class StreamSource(Worker):
             self._attempts = 0
         if not self._pending:
             return 0
-        batch = self._pending[:self.batch_size]
+        batch = self._pending[:self.piece(min(len(self._pending), self.batch_size))]
         try:
-            result = self.function.invoke({"Records": batch})
+            result = self.deliver(batch)
             failed = ({f["itemIdentifier"] for f in result.get("batchItemFailures") or []}
                       if self.report_failures and isinstance(result, dict) else set())
         except Exception:  # Lambda retries the whole batch
@@ -261,6 +300,7 @@ class StreamSource(Worker):
             failed = {batch[0]["dynamodb"]["SequenceNumber"]}
         if not failed:
             self._pending = self._pending[len(batch):]
+            self._attempts = 0  # MaximumRetryAttempts counts per batch
             return len(batch)
         # Checkpoint before the first failed record and retry from it, as Lambda does.
         first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
@@ -342,7 +382,7 @@ class Schedule(Worker):
         at, self.next_at = self.next_at, max(self.next_at + self.period, now)
         self.fired += 1
         try:
-            self.function.invoke(self.event(at))
+            self.function.invoke(self.event(at), background=True)
         except Exception:  # a failed run waits for the next tick
             log.exception("%s failed", self.name)
         return 0
@@ -421,7 +461,7 @@ class BucketSource(Worker):
         attempt = int(m["Attributes"]["ApproximateReceiveCount"])
         event = self.event(body, int(m["Attributes"]["SentTimestamp"]))
         try:
-            self.function.invoke(event)
+            self.function.invoke(event, background=True)
         except Exception as e:
             if attempt <= self.max_retries:
                 log.warning("%s failed (attempt %d); retrying", self.name, attempt,

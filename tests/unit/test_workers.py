@@ -1,13 +1,21 @@
-"""Event-source pieces that need no AWS: filter criteria, schedule expressions, back-off."""
+"""Event-source pieces that need no AWS: filter criteria, schedule expressions, back-off,
+turns between the API and the event sources, moto's stream records once read."""
 
 from __future__ import annotations
 
-import pytest
+import threading
+import time
 
+import pytest
+from moto.dynamodb.models.table import Table
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
+
+from infra import moto_fixes
+from infra.functions import Turn
 from infra.local import ROOT
 from infra.template import Template
 from infra.workers import Worker, passes_filters, rate_seconds
-from tests.conftest import sample_event
+from tests.conftest import sample_event, wait_for
 
 
 def test_publisher_filter_from_the_template_passes_only_outbox_inserts() -> None:
@@ -56,3 +64,108 @@ def test_an_idle_worker_backs_off_to_a_second_and_polls_fast_again_after_work() 
     w._stop.wait = wait  # type: ignore[method-assign]
     w._run()
     assert waits == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 0.1]
+
+
+# -- taking turns ---------------------------------------------------------------------------
+
+def test_a_waiting_request_goes_before_every_waiting_background_invocation() -> None:
+    turn = Turn()
+    order: list[str] = []
+    release = threading.Event()
+
+    def run(name: str, background: bool) -> None:
+        with turn(background=background):
+            order.append(name)
+            if name == "first":
+                release.wait(5)
+
+    def waiting() -> int:
+        return len(turn._changed._waiters)  # type: ignore[attr-defined]
+
+    first = threading.Thread(target=run, args=("first", True))
+    first.start()
+    wait_for(lambda: order == ["first"])
+    later = [threading.Thread(target=run, args=(f"background {n}", True)) for n in range(3)]
+    for t in later:
+        t.start()
+    wait_for(lambda: waiting() == 3)
+    request = threading.Thread(target=run, args=("request", False))
+    request.start()
+    wait_for(lambda: waiting() == 4)
+    release.set()
+    for t in [first, request, *later]:
+        t.join(5)
+    assert order[:2] == ["first", "request"]
+    assert sorted(order[2:]) == ["background 0", "background 1", "background 2"]
+
+
+def test_turns_are_exclusive_and_reentrant() -> None:
+    turn = Turn()
+    inside: list[int] = []
+    most = [0]
+
+    def run(background: bool) -> None:
+        for _ in range(50):
+            with turn(background=background):
+                inside.append(1)
+                most[0] = max(most[0], len(inside))
+                with turn():  # a test's environment() that invokes a function
+                    time.sleep(0.0001)
+                inside.pop()
+
+    threads = [threading.Thread(target=run, args=(n % 2 == 0,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert most[0] == 1
+
+
+def test_stream_records_go_once_every_live_iterator_is_past_them() -> None:
+    moto_fixes.apply()
+    table = Table("t", account_id="123456789012", region="eu-west-1",
+                  schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                  attr=[{"AttributeName": "pk", "AttributeType": "S"}],
+                  streams={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    shard = table.stream_shard
+    assert shard is not None
+    streams = DynamoDBStreamsBackend("eu-west-1", "123456789012")
+
+    def iterator(kind: str = "TRIM_HORIZON") -> str:
+        it = ShardIterator(streams, shard, kind)
+        streams.shard_iterators[it.arn] = it
+        return it.arn
+
+    def put(n: int) -> None:
+        for i in range(n):
+            table.put_item({"pk": {"S": f"item-{len(shard.items)}-{i}"}})
+
+    def read(arn: str) -> tuple[list[int], str]:
+        got = streams.get_records(arn, 100)
+        return [int(r["dynamodb"]["SequenceNumber"]) for r in got["Records"]], got[
+            "NextShardIterator"]
+
+    put(3)
+    source, other = iterator(), iterator()
+    first, source = read(source)
+    assert len(first) == 3
+    first_again, other = read(other)  # the other reader gets all three: kept for it
+    assert first_again == first
+    put(2)
+    # Both iterators now start after the first three; the source's answer is kept until its
+    # next read, in case it never arrived.
+    assert len(shard.items) == 5
+    second, source = read(source)
+    assert len(shard.items) == 2
+    assert second == [first[-1] + 1, first[-1] + 2]
+    _, source = read(source)
+    assert len(shard.items) == 2, "the other reader has not read them yet"
+    second_again, other = read(other)
+    assert second_again == second
+    _, source = read(source)
+    assert shard.items == []
+    put(1)
+    (third,), _ = read(source)
+    assert third == second[-1] + 1, "sequence numbers go on after a trim"
+    later, _ = read(iterator())
+    assert later == [third], "a new reader starts at the first record kept"
