@@ -138,9 +138,9 @@ def feedback(article: str, vote: models.Feedback) -> models.Vote:
                                          "content": {"application/json": {
                                              "model": imports.Imported}}}},
           openapi_extensions={"requestBody": {
-              "required": True, "description": "One article a line: {id, title, body, "
-                                               "category, lang, audience, summary?, tags?}",
-              "content": {"application/x-ndjson": {"schema": {"type": "string"}}}}})
+              "required": True, "description": "One article a line (NDJSON), at most 5 MB.",
+              "content": {"application/x-ndjson": {"schema": {
+                  "type": "array", "items": imports.Line.model_json_schema()}}}}})
 def import_articles(publish: Annotated[bool, Query()] = False) -> imports.Imported:
     """Articles from another helpdesk's export, one JSON object a line (admins)."""
     return articles.import_lines(_principal(), app.current_event.decoded_body,

@@ -55,6 +55,13 @@ REAL_VALUE_PROBABILITY = 0.5
 pytestmark = pytest.mark.runs_last
 
 
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(ctx: Any, value: Any) -> bytes:
+    """The bulk import's body: one JSON value a line (the contract's array, line by line)."""
+    lines = value if isinstance(value, list) else [value]
+    return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
 def demo_user(role: str) -> tuple[str, str]:
     """The first demo user whose primary account gives them exactly this role, and that
     account."""

@@ -15,6 +15,7 @@ so the category list needs no index and no scan.
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 import time
@@ -91,7 +92,10 @@ def rebuild(*, request_id: str) -> dict[str, Any]:
     c = change.system("kb_index", "current", articles.OWNER, request_id=request_id)
     c.update(keys.KB_INDEX, set_={"key": key, "built_from": started,
                                   "articles": len(published), "bytes": len(blob),
-                                  "categories": category_counts(published),
+                                  # As JSON text: category names are the authors', and a
+                                  # map keyed by them is no place for anyone's words.
+                                  "categories": json.dumps(category_counts(published),
+                                                           sort_keys=True),
                                   "updated_at": clock.stamp()},
              condition="attribute_not_exists(#built_from) OR #built_from < :started",
              values={":started": started},
@@ -129,7 +133,8 @@ class Current:
                     body = aws.client("s3").get_object(
                         Bucket=settings().documents_bucket, Key=key)["Body"].read()
                     self._index, self._key = SearchIndex.load(body), key
-                    self.categories = dict((pointer or {}).get("categories") or {})
+                    self.categories = json.loads(str((pointer or {}).get("categories")
+                                                     or "{}"))
             return self._index
 
 
