@@ -6,7 +6,7 @@ Every answer must be below 500 and match its documented schema; with no token, e
 that needs one must answer 401. The fuzz leaves profiles and cases behind in the session's
 shared local cloud, so it runs after every other test (`runs_last`, see conftest.py).
 
-PORTICO_FUZZ_EXAMPLES (default 5) sets the examples per operation of the fuzzing phase;
+PORTICO_FUZZ_EXAMPLES (default 3) sets the examples per operation of the fuzzing phase;
 `make fuzz` runs longer. PORTICO_FUZZ_SEED picks the seed (default fixed, so a failure
 reproduces); each failure names it.
 """
@@ -37,7 +37,7 @@ from tests.conftest import Portal
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.json"
 ACCOUNT_HEADER = "X-Portico-Account"
-EXAMPLES = int(os.environ.get("PORTICO_FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("PORTICO_FUZZ_EXAMPLES", "3"))
 SEED = int(os.environ.get("PORTICO_FUZZ_SEED", "20260101"))
 ROLES = ("contact", "account_manager", "billing", "partner", "agent", "admin")
 EXCERPT = 300

@@ -25,6 +25,7 @@ class Settings(BaseModel):
     invitations_per_address_hour: int
     invitations_per_account_hour: int
     kb_index_refresh_seconds: float
+    kb_index_lag_seconds: float
 
 
 def settings() -> Settings:
@@ -46,4 +47,5 @@ def settings() -> Settings:
         invitations_per_address_hour=int(env.get("INVITATIONS_PER_ADDRESS_HOUR", "10")),
         invitations_per_account_hour=int(env.get("INVITATIONS_PER_ACCOUNT_HOUR", "50")),
         kb_index_refresh_seconds=float(env.get("KB_INDEX_REFRESH_SECONDS", "30")),
+        kb_index_lag_seconds=float(env.get("KB_INDEX_LAG_SECONDS", "5")),
     )

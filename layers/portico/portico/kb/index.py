@@ -66,9 +66,6 @@ def category_counts(published: list[dict[str, Any]]) -> dict[str, dict[str, int]
     return counts
 
 
-# The index reads articles through gsi1, which trails the table by a moment: an event this
-# close before a build began may not be in it yet.
-INDEX_LAG = timedelta(seconds=5)
 
 
 def covers(occurred: list[str]) -> bool:
@@ -77,8 +74,11 @@ def covers(occurred: list[str]) -> bool:
     pointer = store.get(keys.KB_INDEX, consistent=True)
     if pointer is None or not occurred:
         return False
+    # The index reads articles through gsi1, which trails the table by a moment: an event
+    # this close before a build began may not be in it yet.
+    lag = timedelta(seconds=settings().kb_index_lag_seconds)
     built_from = clock.parse(str(pointer["built_from"]))
-    return all(clock.parse(t) < built_from - INDEX_LAG for t in occurred)
+    return all(clock.parse(t) < built_from - lag for t in occurred)
 
 
 def rebuild(*, request_id: str) -> dict[str, Any]:
