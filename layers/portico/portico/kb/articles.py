@@ -62,10 +62,15 @@ def _text(translations: dict[str, Any], lang: str) -> tuple[models.ArticleText, 
                               body=t["body"], html=t["html"]), chosen != lang
 
 
+def _shown(item: dict[str, Any], p: Principal | None) -> dict[str, Any]:
+    """The translations the reader sees: staff the draft they work on, readers the
+    published text."""
+    return dict(item["draft"] if is_staff(p) or "live" not in item else item["live"])
+
+
 def out(item: dict[str, Any], p: Principal | None, lang: str) -> models.Article:
-    # Staff see the draft they work on; readers the published text.
     staff = is_staff(p)
-    translations = item["draft"] if staff or "live" not in item else item["live"]
+    translations = _shown(item, p)
     text, fell_back = _text(translations, lang)
     return models.Article(
         id=item["id"], slug=item["slug"], external_id=item.get("external_id"),
@@ -109,7 +114,7 @@ def list_articles(p: Principal | None, *, category: str | None, lang: str,
         where=where, where_names=names, where_values=values)
     out_items = []
     for i in items:
-        text, _ = _text(i["draft"] if is_staff(p) or "live" not in i else i["live"], lang)
+        text, _ = _text(_shown(i, p), lang)
         out_items.append(models.ArticleSummary(
             id=i["id"], slug=i["slug"], category=i["category"], title=text.title,
             summary=text.summary, lang=text.lang, status=i["status"],

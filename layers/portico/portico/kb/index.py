@@ -22,14 +22,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portico import aws, change, clock, keys, store
 from portico.errors import Conflict
 from portico.kb import articles, models
-from portico.kb.search import Article, SearchIndex
 from portico.principal import Principal
 from portico.settings import settings
+
+if TYPE_CHECKING:
+    # The engine (sqlite3, Snowball stemmers) is imported where it is used: reading an
+    # article, the knowledge base function's busiest request, never needs it.
+    from portico.kb.search import Article, SearchIndex
 
 PREFIX = "kb/index/"
 
@@ -47,11 +51,11 @@ def documents(published: list[dict[str, Any]]) -> Iterator[Article]:
     """One search document per live translation of each published article."""
     for a in published:
         for lang, t in (a.get("live") or {}).items():
-            yield Article(id=a["id"], slug=a["slug"], external_id=a.get("external_id"),
-                          title=t["title"], body=plain(t["html"]),
-                          summary=t.get("summary", ""),
-                          category=a["category"], tags=list(a.get("tags") or []), lang=lang,
-                          audience=a.get("audience", "public"), status="published")
+            yield {"id": a["id"], "slug": a["slug"], "external_id": a.get("external_id"),
+                   "title": t["title"], "body": plain(t["html"]),
+                   "summary": t.get("summary", ""), "category": a["category"],
+                   "tags": list(a.get("tags") or []), "lang": lang,
+                   "audience": a.get("audience", "public"), "status": "published"}
 
 
 def category_counts(published: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
@@ -84,6 +88,8 @@ def covers(occurred: list[str]) -> bool:
 def rebuild(*, request_id: str) -> dict[str, Any]:
     """Build the index of what is published now, store it and point at it."""
     started = clock.stamp()
+    from portico.kb.search import SearchIndex
+
     published = articles.published()
     blob = SearchIndex.build(documents(published))
     key = f"{PREFIX}{started.replace(':', '')}-{uuid.uuid4().hex[:8]}.sqlite"
@@ -130,6 +136,8 @@ class Current:
                 pointer = store.get(keys.KB_INDEX)
                 key = str(pointer["key"]) if pointer else None
                 if key and key != self._key:
+                    from portico.kb.search import SearchIndex
+
                     body = aws.client("s3").get_object(
                         Bucket=settings().documents_bucket, Key=key)["Body"].read()
                     self._index, self._key = SearchIndex.load(body), key
