@@ -168,6 +168,8 @@ class LocalCloud:
                 self.resources = demo.seed_bookings(self.users)
             with self.functions["KnowledgeBaseFunction"].environment():
                 demo.seed_articles(self.users)
+            with self.functions["IngestFunction"].environment():
+                demo.seed_invoices()
         self.workers = self._event_sources()
         if self.run_workers:
             for w in self.workers:
@@ -323,7 +325,19 @@ class LocalCloud:
             "users": [{k: u[k] for k in ("email", "password", "roles", "account_id", "name",
                                          "accounts")} for u in self.users],
             "ready_seconds": round(self.ready_seconds, 2),
+            "integrations": self.integration_secrets(),
         }
+
+    def integration_secrets(self) -> dict[str, str]:
+        """Each back-office integration's current webhook signing secret, by name."""
+        sm = self.client("secretsmanager")
+        out = {}
+        for lid in self.template.of_type("AWS::SecretsManager::Secret"):
+            arn = self.resource(lid)
+            name = str(sm.describe_secret(SecretId=arn)["Name"]).rsplit("/", 1)[1]
+            out[name] = str(json.loads(sm.get_secret_value(SecretId=arn)["SecretString"])
+                            .get("current", ""))
+        return out
 
 
 def banner(info: dict[str, Any], state: Path) -> str:
@@ -339,6 +353,10 @@ def banner(info: dict[str, Any], state: Path) -> str:
     lines += [f"    {u['email']:<28} " + "; ".join(
         f"{', '.join(roles)} in {account}" for account, roles in u["accounts"].items())
         for u in info["users"]]
+    for name, secret in info.get("integrations", {}).items():
+        lines += ["", f"  Back-office webhook: POST {info['api_url']}/integrations/webhook "
+                  f"as integration {name!r},", f"    signing secret {secret} "
+                  "(events/README.md says how to sign)"]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 

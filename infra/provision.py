@@ -7,6 +7,8 @@ reason, so a new type in the template fails loudly until someone decides what it
 from __future__ import annotations
 
 import json
+import secrets
+import string
 from collections.abc import Callable
 from typing import Any
 
@@ -49,6 +51,7 @@ class Provisioner:
             "AWS::Events::EventBus": self.event_bus,
             "AWS::Events::Rule": self.rule,
             "AWS::SES::EmailIdentity": self.mail_identity,
+            "AWS::SecretsManager::Secret": self.secret,
             "AWS::Logs::LogGroup": self.log_group,
             "AWS::Serverless::Function": self.function,
             "AWS::Serverless::HttpApi": self.http_api,
@@ -235,6 +238,25 @@ class Provisioner:
         # moto verifies at once; in AWS the address or domain owner confirms it.
         self.client("ses").verify_email_identity(EmailAddress=p["EmailIdentity"])
         return Physical(p["EmailIdentity"])
+
+    # -- Secrets Manager ------------------------------------------------------------------
+    def secret(self, lid: str, p: dict[str, Any]) -> Physical:
+        name = p.get("Name", self._name(lid))
+        value: str = p.get("SecretString", "")
+        generate = p.get("GenerateSecretString")
+        if generate:  # as Secrets Manager does: the template's JSON with one key generated
+            length = int(generate.get("PasswordLength", 32))
+            made = "".join(secrets.choice(string.ascii_letters + string.digits)
+                           for _ in range(length))
+            if "SecretStringTemplate" in generate:
+                doc = json.loads(generate["SecretStringTemplate"])
+                doc[generate["GenerateStringKey"]] = made
+                value = json.dumps(doc)
+            else:
+                value = made
+        arn = self.client("secretsmanager").create_secret(Name=name,
+                                                          SecretString=value)["ARN"]
+        return Physical(arn, {"Id": arn})
 
     # -- CloudWatch Logs ------------------------------------------------------------------
     def log_group(self, lid: str, p: dict[str, Any]) -> Physical:

@@ -16,6 +16,8 @@ from portico.bookings import models as booking_models
 from portico.cases import desk, models
 from portico.events import SYSTEM
 from portico.identity import directory
+from portico.invoices import ingest, overdue
+from portico.invoices import models as invoice_models
 from portico.kb import articles
 from portico.kb import models as kb_models
 
@@ -30,6 +32,8 @@ class DemoAccount:
     kind: str  # operator, customer or partner
     tier: str = "standard"
     partner_account_id: str | None = None
+    language: str = "en"
+    billing_address: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,12 @@ ACCOUNTS = (
     DemoAccount("acc-portico", "A-0001", "Portico Support", "operator"),
     DemoAccount("acc-fabrikam", "A-0002", "Fabrikam Partners", "partner"),
     DemoAccount("acc-northwind", "A-1001", "Northwind Traders", "customer", "premium",
-                partner_account_id="acc-fabrikam"),
-    DemoAccount("acc-contoso", "A-1002", "Contoso Oy", "customer"),
+                partner_account_id="acc-fabrikam",
+                billing_address={"line1": "Harbour Road 4", "postal_code": "00180",
+                                 "city": "Helsinki", "country": "FI"}),
+    DemoAccount("acc-contoso", "A-1002", "Contoso Oy", "customer", language="fi",
+                billing_address={"line1": "Tehtaankatu 12 B", "postal_code": "33100",
+                                 "city": "Tampere", "country": "FI"}),
 )
 
 USERS = (
@@ -74,6 +82,9 @@ def seed(client: Callable[[str], Any], *, user_pool_id: str) -> list[dict[str, A
         item = directory.new_account(account_id=a.id, number=a.number, name=a.name,
                                      kind=a.kind, tier=a.tier,
                                      partner_account_id=a.partner_account_id)
+        item.update(language=a.language)
+        if a.billing_address:
+            item["billing_address"] = a.billing_address
         directory.create_account(item, actor=SYSTEM, request_id="seed")
         accounts[a.id] = item
     users: list[dict[str, Any]] = []
@@ -272,3 +283,57 @@ def seed_articles(users: list[dict[str, Any]]) -> int:
         made = articles.create(agent, kb_models.ArticleIn.model_validate(a))
         articles.publish(admin, made["id"], int(made["version"]))
     return len(ARTICLES)
+
+
+def _invoice(number: str, account: str, issued: int, due: int, lines: list[tuple[str, str, int,
+             str]], *, reference: str, currency: str = "EUR") -> invoice_models.InvoiceIssued:
+    """`issued`, `due`: days from today (negative: past)."""
+    today = datetime.now(UTC).date()
+    return invoice_models.InvoiceIssued.model_validate({
+        "number": number, "account_number": account, "currency": currency,
+        "issue_date": (today + timedelta(days=issued)).isoformat(),
+        "due_date": (today + timedelta(days=due)).isoformat(), "version": 1,
+        "payment_reference": reference,
+        "lines": [{"description": d, "quantity": q, "unit_price": p, "tax_rate": t}
+                  for d, q, p, t in lines]})
+
+
+SEATS = "Portal seats"
+SUPPORT = "Premium support"
+
+
+def seed_invoices() -> int:
+    """The demo's invoices as the back office would send them: Northwind has one paid, one
+    open, one overdue and one cancelled; Contoso one open. Runs with the ingest function's
+    environment in place."""
+    issued = [
+        _invoice("INV-2026-0988", "A-1001", -75, -61,
+                 [(SEATS, "25", 1200, "25.5"), (SUPPORT, "1", 49000, "25.5")],
+                 reference="RF18 0988"),
+        _invoice("INV-2026-1001", "A-1001", -60, -46, [(SEATS, "25", 1200, "25.5")],
+                 reference="RF71 1001"),
+        _invoice("INV-2026-1042", "A-1001", -40, -26,
+                 [(SEATS, "27", 1200, "25.5"), (SUPPORT, "1", 49000, "25.5"),
+                  ("Onboarding workshop (half day)", "0.5", 96000, "25.5"),
+                  ("Credit: October outage", "1", -5000, "25.5")],
+                 reference="RF42 1042"),
+        _invoice("INV-2026-1107", "A-1001", -5, 9,
+                 [(SEATS, "27", 1200, "25.5"), (SUPPORT, "1", 49000, "25.5"),
+                  ("Training material (printed)", "3", 2500, "14")],
+                 reference="RF63 1107"),
+        _invoice("INV-2026-1050", "A-1002", -20, -6,
+                 [("Portaalin käyttäjät", "8", 1200, "25.5"),
+                  ("Koulutusmateriaali", "2", 2500, "14")], reference="RF55 1050"),
+    ]
+    for event in issued:
+        ingest.apply(event, source="integration.erp", event_id=f"seed-{event.number}")
+    ingest.apply(invoice_models.InvoicePaid.model_validate({
+        "number": "INV-2026-0988", "account_number": "A-1001", "version": 2,
+        "paid_on": (datetime.now(UTC).date() - timedelta(days=63)).isoformat()}),
+        source="integration.erp", event_id="seed-paid-0988")
+    ingest.apply(invoice_models.InvoiceCancelled.model_validate({
+        "number": "INV-2026-1001", "account_number": "A-1001", "version": 2,
+        "reason": "Replaced by INV-2026-1042"}), source="integration.erp",
+        event_id="seed-cancel-1001")
+    overdue.run(request_id="seed")
+    return len(issued)

@@ -46,9 +46,10 @@ def publish(record: DynamoDBRecord) -> None:
         return
     image = change.new_image or {}
     event_id = pk.removeprefix(keys.OUTBOX_PREFIX)
-    # The envelope goes on the bus exactly as the writer stored it.
+    # The envelope goes on the bus exactly as the writer stored it; an event relayed
+    # from a back-office system keeps that system's source.
     result = aws.events().put_events(Entries=[{
-        "Source": SOURCE,
+        "Source": str(image.get("source") or SOURCE),
         "DetailType": str(image.get("event_type", "")),
         "Detail": str(image.get("event", "")),
         "EventBusName": settings().event_bus_name,

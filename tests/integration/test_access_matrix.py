@@ -19,7 +19,8 @@ from infra.local import LocalCloud
 from portico.access import ACCESS, PARENT, Privilege, Scope
 from tests.conftest import Portal, wait_for
 
-R, C, U, D = Privilege.READ, Privilege.CREATE, Privilege.UPDATE, Privilege.DELETE
+R, C, U, A, D = (Privilege.READ, Privilege.CREATE, Privilege.UPDATE, Privilege.APPEND,
+                 Privilege.DELETE)
 
 # Each role, the demo user who holds it, and the accounts that are "theirs" and "not theirs".
 ACTORS = {
@@ -34,6 +35,8 @@ ACTORS = {
 ADMIN = "admin@portico.example"
 MEMBER_OF = {"acc-northwind": "contact@northwind.example",
              "acc-contoso": "contact@contoso.example"}
+# A demo invoice of each account (infra/seed.py).
+INVOICE_OF = {"acc-northwind": "INV-2026-1107", "acc-contoso": "INV-2026-1050"}
 
 
 def relation(role: str, account: str, *, own_record: bool = False) -> str:
@@ -377,6 +380,21 @@ CASES = [
          lambda role, a: 201 if _own_feed(role, a) == 200 else 403),
     Case("revoke calendar feed", "DELETE", "/calendar-feed", _own_path("/calendar-feed"),
          lambda role, a: 204 if _own_feed(role, a) == 200 else 403),
+    Case("list invoices", "GET", "/invoices", lambda a, p: f"/invoices?account_id={a}",
+         lambda role, a: expected_list(role, "invoice", relation(role, a))),
+    Case("get invoice", "GET", "/invoices/{invoiceId}",
+         lambda a, p: f"/invoices/{INVOICE_OF[a]}",
+         lambda role, a: expected_object(role, "invoice", R, relation(role, a), 200)),
+    Case("invoice pdf", "GET", "/invoices/{invoiceId}/pdf",
+         lambda a, p: f"/invoices/{INVOICE_OF[a]}/pdf",
+         lambda role, a: expected_object(role, "invoice", R, relation(role, a), 200)),
+    Case("request invoice copy", "POST", "/invoices/{invoiceId}/copy-requests",
+         lambda a, p: f"/invoices/{INVOICE_OF[a]}/copy-requests",
+         lambda role, a: expected_object(role, "invoice", A, relation(role, a), 201),
+         body=lambda: {"channel": "email"}),
+    Case("account balance", "GET", "/accounts/{accountId}/balance",
+         lambda a, p: f"/accounts/{a}/balance",
+         lambda role, a: expected_list(role, "invoice", relation(role, a))),
     Case("list articles", "GET", "/kb/articles", _own_path("/kb/articles"),
          lambda role, a: 200),
     Case("get article", "GET", "/kb/articles/{article}",

@@ -134,7 +134,8 @@ def ids(portal: Portal, cloud: LocalCloud) -> dict[str, str]:
     return {"caseId": case.json()["id"], "accountId": "acc-northwind", "contactId": contact,
             "invitationId": inv["id"], "token": inv["link"].split("token=")[1],
             "attachmentId": "0" * 32, "queue": "support", "resourceId": room,
-            "bookingId": booking.json()["id"], "article": "reset-your-password"}
+            "bookingId": booking.json()["id"], "article": "reset-your-password",
+            "invoiceId": "INV-2026-1107"}
 
 
 def concrete(path: str, ids: dict[str, str]) -> str:

@@ -137,6 +137,36 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),
         "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
     },
+    # An account's invoices (gsi1), of one status (gsi2); balance; copy requests and their
+    # rate limit; the PDFs: the back office's and the portal's renderings.
+    "InvoicesFunction": {
+        **_grant(TABLE_RW, TABLE),
+        "dynamodb:Query": {f"{TABLE}/index/gsi1", f"{TABLE}/index/gsi2"},
+        "s3:GetObject": {"DocumentsBucket.Arn/invoices/*"},
+        "s3:PutObject": {"DocumentsBucket.Arn/invoices/rendered/*"},
+    },
+    # The webhook: the call remembered, its event and audit entry (Puts); the signing
+    # secrets of the stack's integrations.
+    "IntegrationsFunction": {
+        "dynamodb:PutItem": {TABLE},
+        "secretsmanager:GetSecretValue": {
+            f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{STACK}/integrations/*"},
+    },
+    # Accounts, members (Query: an account's members by e-mail), invoices and their
+    # projections, idempotency records; invitations (a login looked up, the mail); what can
+    # never apply parked on the dead-letter queue; its queue.
+    "IngestFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),
+        "cognito-idp:AdminGetUser": {"UserPool.Arn"},
+        "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
+        "sqs:SendMessage": {"IntegrationInboundDeadLetterQueue.Arn"},
+        **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                 "IntegrationInboundQueue.Arn"),
+    },
+    # Open invoices due before today (Query), each marked in a change.
+    "InvoiceOverdueFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),
+    },
     # Routing a case, and Powertools idempotency records (DeleteItem on a failed attempt).
     "WorkflowsFunction": {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),

@@ -75,7 +75,8 @@ ROLES_BY_ACCOUNT_KIND: dict[str, frozenset[str]] = {
 # `resource` (what is booked: staff manage resources, customers see the ones whose own
 # `bookable_by` rule names them); `article` (the knowledge base's drafts: staff write them;
 # everyone reads the published text its audience names) and `publication` (putting an
-# article live or taking it down: admins); and, for the area to come, `invoice`.
+# article live or taking it down: admins); `invoice` (from the back office: read, and
+# append a copy request).
 # The knowledge base, notifications and announcements are open to every signed-in contact
 # (what each may read there is the area's audience rule, not an account's ownership).
 ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
@@ -94,13 +95,14 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "invitation": (grant(Scope.ACCOUNT, R, C, D),),
         "audit": (grant(Scope.ACCOUNT, R),),
         "case": (grant(Scope.ACCOUNT, R, C, U, A),),
-        "invoice": (grant(Scope.ACCOUNT, R),),
+        # Append: ask for a copy of one.
+        "invoice": (grant(Scope.ACCOUNT, R, A),),
         "booking": (grant(Scope.ACCOUNT, R, C, U, D),),
     },
     "billing": {
         "account": (grant(Scope.ACCOUNT, R),),
         "contact": (grant(Scope.SELF, R, U),),
-        "invoice": (grant(Scope.ACCOUNT, R),),
+        "invoice": (grant(Scope.ACCOUNT, R, A),),
     },
     "partner": {
         "account": (grant(Scope.ACCOUNT, R), grant(Scope.PARTNER, R)),

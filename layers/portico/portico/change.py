@@ -24,7 +24,7 @@ from typing import Any
 from portico import access, clock, keys, outbox, store
 from portico.access import Owner, Privilege
 from portico.errors import Conflict, Invalid, NotFound, PorticoError
-from portico.events import SYSTEM, Actor, Event
+from portico.events import SYSTEM, Actor, Event, Relayed
 from portico.principal import Principal
 
 
@@ -50,7 +50,7 @@ class Change:
     actor: Actor
     request_id: str
     _writes: list[_Write] = field(default_factory=list)
-    _events: list[Event] = field(default_factory=list)
+    _events: list[Event | Relayed] = field(default_factory=list)
     _audited: bool = False
 
     # -- what is written --------------------------------------------------------------
@@ -101,6 +101,12 @@ class Change:
         e = Event(type=type_, actor=self.actor,
                   account_id=account_id if account_id is not None else self.owner.account_id,
                   data=dict(data))
+        self._events.append(e)
+        return e
+
+    def relay(self, source: str, type_: str, detail: Mapping[str, Any]) -> Relayed:
+        """A back-office system's event, put on the bus under its own source."""
+        e = Relayed(source=source, type=type_, detail=dict(detail))
         self._events.append(e)
         return e
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any, Literal
 
@@ -37,3 +38,18 @@ class Event(BaseModel):
 
     def to_json(self) -> str:
         return self.model_dump_json()
+
+
+class Relayed(BaseModel):
+    """A back-office system's event taken in by the portal (its signed webhook) and put on
+    the bus as the system would have put it: its own source, type and detail."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    source: str = Field(pattern=r"^integration\.[a-z][a-z0-9-]{0,31}$")
+    type: str = Field(pattern=r"^[A-Z][A-Za-z]+$")
+    detail: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(self.detail, default=str, separators=(",", ":"))

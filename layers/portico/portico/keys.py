@@ -250,3 +250,56 @@ def article_deflection(article_id: str, contact_id: str) -> Key:
 
 
 KB_INDEX = {"pk": "KBINDEX", "sk": "CURRENT"}  # which built search index is current
+
+
+# -- invoices -------------------------------------------------------------------------------
+# | an invoice                   | get `INVOICE#<number>` / `INVOICE`        |
+# | an account's invoices        | query gsi1 `ACCOUNTINVOICES#<account>`, by issue date |
+# | ... of one status            | query gsi2 `ACCOUNTINVOICES#<account>#<status>`, by issue date |
+# | unpaid invoices by due date  | query `INVOICESDUE`, sk `<due date>#<number>` below today: one
+# |                              | item per open invoice, deleted when it is paid, cancelled or
+# |                              | marked overdue (the overdue run reads only what it must mark) |
+# | an account's balance         | get `ACCOUNT#<id>` / `BALANCE` (sums kept by every change) |
+# | an invoice's copy requests   | query `INVOICE#<number>`, sk begins `COPY#` |
+# | a back-office account number | get `ACCOUNTNO#<number>` (points at the account) |
+# | a webhook call already taken | get `WEBHOOK#<integration>#<signature>` (expires) |
+
+def invoice(number: str) -> Key:
+    return {"pk": f"INVOICE#{number}", "sk": "INVOICE"}
+
+
+def invoices_of_account(account_id: str, issue_date: str = "", number: str = "") -> Key:
+    return {"gsi1pk": f"ACCOUNTINVOICES#{account_id}",
+            "gsi1sk": f"{issue_date}#{number}" if number else ""}
+
+
+def invoices_of_account_status(account_id: str, status: str, issue_date: str = "",
+                               number: str = "") -> Key:
+    return {"gsi2pk": f"ACCOUNTINVOICES#{account_id}#{status}",
+            "gsi2sk": f"{issue_date}#{number}" if number else ""}
+
+
+INVOICES_DUE = "INVOICESDUE"
+
+
+def invoice_due(due_date: str, number: str) -> Key:
+    return {"pk": INVOICES_DUE, "sk": f"{due_date}#{number}"}
+
+
+def balance(account_id: str) -> Key:
+    return {"pk": f"ACCOUNT#{account_id}", "sk": "BALANCE"}
+
+
+COPY_PREFIX = "COPY#"
+
+
+def invoice_copy_request(number: str, requested_at: str, request_id: str) -> Key:
+    return {"pk": f"INVOICE#{number}", "sk": f"{COPY_PREFIX}{requested_at}#{request_id}"}
+
+
+def account_number(number: str) -> Key:
+    return {"pk": f"ACCOUNTNO#{number}", "sk": "ACCOUNTNO"}
+
+
+def webhook_call(integration: str, signature: str) -> Key:
+    return {"pk": f"WEBHOOK#{integration}#{signature}", "sk": "WEBHOOK"}

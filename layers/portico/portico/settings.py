@@ -26,6 +26,8 @@ class Settings(BaseModel):
     invitations_per_account_hour: int
     kb_index_refresh_seconds: float
     kb_index_lag_seconds: float
+    integration_secrets_prefix: str
+    inbound_dead_letter_queue_url: str
 
 
 def settings() -> Settings:
@@ -48,4 +50,6 @@ def settings() -> Settings:
         invitations_per_account_hour=int(env.get("INVITATIONS_PER_ACCOUNT_HOUR", "50")),
         kb_index_refresh_seconds=float(env.get("KB_INDEX_REFRESH_SECONDS", "30")),
         kb_index_lag_seconds=float(env.get("KB_INDEX_LAG_SECONDS", "5")),
+        integration_secrets_prefix=env.get("INTEGRATION_SECRETS_PREFIX", "portico/integrations/"),
+        inbound_dead_letter_queue_url=env.get("INBOUND_DEAD_LETTER_QUEUE_URL", ""),
     )

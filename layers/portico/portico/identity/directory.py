@@ -64,6 +64,10 @@ def create_account(item: dict[str, Any], *, actor: Actor, request_id: str = "") 
     c = change.system("account", item["id"], Owner(item["id"]), request_id=request_id,
                       actor=actor)
     c.create(item)
+    # The back office names accounts by their number (integration events).
+    c.create({**keys.account_number(str(item["number"])), "type": "AccountNumber",
+              "account_id": item["id"]},
+             conflict=Conflict(f"Account number {item['number']} is taken."))
     c.audit("create", audit.changes(None, item, ("number", "name", "kind", "tier",
                                                  "partner_account_id")))
     c.event("AccountCreated", {k: item.get(k) for k in ("number", "name", "kind", "tier")})
@@ -173,10 +177,22 @@ def update_member(p: Principal, account_id: str, contact_id: str,
             raise Conflict(f"An account of kind {account['kind']} holds only the roles "
                            f"{', '.join(sorted(valid))}.")
     after = {"roles": roles, "active": active}
+    if set_member(c, member, account, after, staff=p.is_staff):
+        c.commit()
+        principal.forget(contact_id)
+    return _contact_out({**member, **after})
+
+
+def set_member(c: change.Change, member: dict[str, Any], account: dict[str, Any],
+               after: dict[str, Any], *, staff: bool) -> bool:
+    """Give a member new roles or active flag within change `c` (its membership, the copy on
+    the contact, the account's manager count, audit and event); False if nothing changes.
+    `staff`: may lock the account's last manager out (customers may not)."""
+    account_id, contact_id = str(account["id"]), str(member["contact_id"])
+    roles, active = after["roles"], after["active"]
     changed = audit.changes(member, after, ("roles", "active"))
     if not changed:
-        return _contact_out(member)
-
+        return False
     was, will = is_manager(member["roles"], member["active"]), is_manager(roles, active)
     c.update(keys.membership(account_id, contact_id), set_=after,
              condition="attribute_exists(pk)")
@@ -187,8 +203,7 @@ def update_member(p: Principal, account_id: str, contact_id: str,
                    "tokens_valid_after": int(time.time())},
              condition="attribute_exists(#accounts.#aid)", names={"#aid": account_id})
     if was and not will:
-        # Customers may not lock their account's last manager out; staff may.
-        guard = None if p.is_staff else "#active_managers > :one"
+        guard = None if staff else "#active_managers > :one"
         c.update(keys.account(account_id), add={"active_managers": -1}, condition=guard,
                  values={":one": 1} if guard else None,
                  conflict=Conflict("This is the account's last active account manager: "
@@ -198,9 +213,7 @@ def update_member(p: Principal, account_id: str, contact_id: str,
     c.audit("update", changed)
     c.event("ContactRolesChanged" if "roles" in changed else "ContactAccessChanged",
             {"contact_id": contact_id, "changes": changed})
-    c.commit()
-    principal.forget(contact_id)
-    return _contact_out({**member, **after})
+    return True
 
 
 # -- the caller's own profile -------------------------------------------------------------
