@@ -112,7 +112,8 @@ def apply_account(event: AccountUpserted, *, source: str, event_id: str) -> str:
              values={":v": event.version},
              conflict=Conflict("changed meanwhile"))
     c.audit("update", changed)
-    c.event("AccountUpdated", {"number": event.number, "changes": changed})
+    c.event("AccountUpdated", {"number": event.number, "changes": {
+        k: v for k, v in changed.items() if k != "source_version"}})
     try:
         c.commit()
     except Conflict as e:
