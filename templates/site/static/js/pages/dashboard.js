@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { badge, interval, loader, useStyles, utc } from "./bookings-common.js";
+import { balanceWidget } from "./invoices-widget.js";
 
 const $ = (id) => document.getElementById(id);
 const WIDGETS = { cases: "cases", invoices: "invoices", bookings: "bookings",
@@ -93,6 +94,7 @@ start(async (me) => {
       item.dataset.widget = w.id;
       item.querySelector(".widget-title").textContent = name;
       if (w.id === "bookings") nextBookings(item);
+      else if (w.id === "invoices") balanceWidget(item, me);
       else item.querySelector(".widget-body").textContent = t(`widget.${w.id}.empty`);
       const tools = item.querySelector(".widget-tools");
       tools.hidden = !editing;
