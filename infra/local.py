@@ -170,6 +170,8 @@ class LocalCloud:
                 demo.seed_articles(self.users)
             with self.functions["IngestFunction"].environment():
                 demo.seed_invoices()
+            with self.functions["AnnouncementsFunction"].environment():
+                demo.seed_announcements(self.users)
         self.workers = self._event_sources()
         if self.run_workers:
             for w in self.workers:

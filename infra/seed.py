@@ -11,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from portico import principal
+from portico.announcements import board
+from portico.announcements import models as announcement_models
 from portico.bookings import catalogue, ledger
 from portico.bookings import models as booking_models
 from portico.cases import desk, models
@@ -337,3 +339,27 @@ def seed_invoices() -> int:
         event_id="seed-cancel-1001")
     overdue.run(request_id="seed")
     return len(issued)
+
+
+def seed_announcements(users: list[dict[str, Any]]) -> int:
+    """An announcement everyone sees now and a maintenance window next week, published by
+    the admin. Runs with the announcements function's environment in place."""
+    ids = {u["email"]: u["contact_id"] for u in users}
+    admin = principal.resolve(ids["admin@portico.example"])
+    now = datetime.now(UTC)
+    maintenance = _next_weekday(7, 22)
+    shown = (
+        {"title": "New invoice pages: see and download your invoices",
+         "body": "Your invoices, their status and a PDF of each are now under Invoices.",
+         "audience": {"kind": "all"}, "severity": "info",
+         "starts_at": _utc(now), "ends_at": _utc(now + timedelta(days=30))},
+        {"title": "Planned maintenance",
+         "body": f"The portal is unavailable on {maintenance:%A %d %B} from 22:00 to 24:00 "
+                 "Helsinki time while we upgrade it.",
+         "audience": {"kind": "all"}, "severity": "warning", "channels": ["portal", "email"],
+         "starts_at": _utc(maintenance.replace(hour=8)),
+         "ends_at": _utc(maintenance + timedelta(hours=2))},
+    )
+    for a in shown:
+        board.create(admin, announcement_models.AnnouncementIn.model_validate(a))
+    return len(shown)

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from infra.local import LocalCloud
+from infra.seed import USERS
 from portico.access import ACCESS, PARENT, Privilege, Scope
 from tests.conftest import Portal, wait_for
 
@@ -270,6 +271,40 @@ def _reads_partner_guide(role: str, account: str) -> int:
     return 200 if role == "partner" or ACCESS[role].get("article") else 404
 
 
+# -- announcements: admins write them; who reads one is its audience, staff read them all --
+_announced: dict[str, str] = {}
+
+
+def _announcement(portal: Portal, account: str, *, fresh: bool = False) -> str:
+    """An active announcement addressed to the account (a new one for a change)."""
+    if fresh or account not in _announced:
+        r = portal.request("POST", "/announcements", as_user=ADMIN, json={
+            **_announcement_body(), "audience": {"kind": "accounts", "account_ids": [account]}})
+        assert r.status_code == 201, r.text
+        if fresh:
+            return str(r.json()["id"])
+        _announced[account] = str(r.json()["id"])
+    return _announced[account]
+
+
+def _announcement_body() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {"title": "Matrix announcement", "body": "For every role.",
+            "audience": {"kind": "all"}, "starts_at": now.isoformat(),
+            "ends_at": (now + timedelta(days=1)).isoformat()}
+
+
+def _reads_announcement(role: str, account: str) -> int:
+    """Staff read any; anyone else one addressed to the account they act in."""
+    home = next(u.memberships[0][0] for u in USERS if u.email == ACTORS[role][0])
+    return 200 if ACCESS[role].get("announcement") or account == home else 404
+
+
+def _announces(privilege: Privilege, status: int) -> Callable[[str, str], int]:
+    return lambda role, account: status if any(
+        privilege in g.privileges for g in ACCESS[role].get("announcement", ())) else 403
+
+
 CASES = [
     Case("get me", "GET", "/me", _own_path("/me"),
          lambda role, a: expected_object(role, "contact", R, "self", 200)),
@@ -425,6 +460,19 @@ CASES = [
     Case("import articles", "POST", "/kb/import", _own_path("/kb/import"), _publishes(200),
          body=lambda: json.dumps({"id": f"matrix-{uuid.uuid4().hex}", "title": "Imported",
                                   "body": "From the matrix.", "category": "general"})),
+    Case("list announcements", "GET", "/announcements", _own_path("/announcements"),
+         lambda role, a: 200),
+    Case("all announcements", "GET", "/announcements", _own_path("/announcements?scope=all"),
+         lambda role, a: 200 if ACCESS[role].get("announcement") else 403),
+    Case("publish announcement", "POST", "/announcements", _own_path("/announcements"),
+         _announces(C, 201), body=_announcement_body),
+    Case("get announcement", "GET", "/announcements/{announcementId}",
+         lambda a, p: f"/announcements/{_announcement(p, a)}", _reads_announcement),
+    Case("update announcement", "PUT", "/announcements/{announcementId}",
+         lambda a, p: f"/announcements/{_announcement(p, a, fresh=True)}", _announces(U, 200),
+         body=lambda: {**_announcement_body(), "version": 1}),
+    Case("withdraw announcement", "DELETE", "/announcements/{announcementId}",
+         lambda a, p: f"/announcements/{_announcement(p, a, fresh=True)}", _announces(D, 204)),
 ]
 
 

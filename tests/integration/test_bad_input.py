@@ -131,11 +131,17 @@ def ids(portal: Portal, cloud: LocalCloud) -> dict[str, str]:
     booking = portal.request("POST", "/bookings", as_user=CONTACT,
                              json={"resource_id": room, "start": start, "end": end})
     assert booking.status_code == 201, booking.text
+    now = time.time()
+    announcement = portal.request("POST", "/announcements", as_user=ADMIN, json={
+        "title": "Bad input target", "body": "Hostile input.", "audience": {"kind": "all"},
+        "starts_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+        "ends_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 86400))})
+    assert announcement.status_code == 201, announcement.text
     return {"caseId": case.json()["id"], "accountId": "acc-northwind", "contactId": contact,
             "invitationId": inv["id"], "token": inv["link"].split("token=")[1],
             "attachmentId": "0" * 32, "queue": "support", "resourceId": room,
             "bookingId": booking.json()["id"], "article": "reset-your-password",
-            "invoiceId": "INV-2026-1107"}
+            "invoiceId": "INV-2026-1107", "announcementId": announcement.json()["id"]}
 
 
 def concrete(path: str, ids: dict[str, str]) -> str:
