@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from portico import audit, http
-from portico.identity import directory, invitations, models
+from portico.identity import changes, directory, invitations, models
 from portico.settings import settings
 
 logger = Logger()
@@ -99,6 +99,38 @@ def preview_invitation(token: str) -> models.InvitationPreview:
 @app.post("/invitations/<token>/accept")
 def accept_invitation(token: str, acceptance: models.Acceptance) -> models.Accepted:
     return invitations.accept(token, acceptance, request_id=http.request_id(app))
+
+
+# -- change requests: the account's sensitive fields change only after staff review -------
+@app.post("/me/change-requests", status_code=201)
+def request_change(body: models.NewChangeRequest) -> models.ChangeRequest:
+    return changes.request(http.principal(app), body)
+
+
+@app.get("/me/change-requests")
+def my_change_requests(status: Annotated[models.ChangeStatus | None, Query()] = None,
+                       cursor: http.Cursor = None, limit: http.Limit = 25
+                       ) -> models.ChangeRequestPage:
+    return changes.list_for_account(http.principal(app), status=status, cursor=cursor,
+                                    limit=limit)
+
+
+@app.get("/change-requests")
+def change_requests(status: Annotated[models.ChangeStatus, Query()] = "pending",
+                    cursor: http.Cursor = None, limit: http.Limit = 25
+                    ) -> models.ChangeRequestPage:
+    return changes.list_by_status(http.principal(app), status=status, cursor=cursor,
+                                  limit=limit)
+
+
+@app.post("/change-requests/<request_id>/approve")
+def approve_change(request_id: str, approval: models.Approval) -> models.ChangeRequest:
+    return changes.approve(http.principal(app), request_id, approval.note)
+
+
+@app.post("/change-requests/<request_id>/reject")
+def reject_change(request_id: str, rejection: models.ChangeRejection) -> models.ChangeRequest:
+    return changes.reject(http.principal(app), request_id, rejection.reason)
 
 
 @app.get("/audit")

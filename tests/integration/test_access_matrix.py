@@ -305,6 +305,40 @@ def _announces(privilege: Privilege, status: int) -> Callable[[str, str], int]:
         privilege in g.privileges for g in ACCESS[role].get("announcement", ())) else 403
 
 
+# -- change requests: the account's people ask, admins review, agents read -----------------
+MANAGER_OF = {"acc-northwind": "manager@northwind.example",
+              "acc-contoso": "manager@contoso.example"}
+_requests: dict[str, str] = {}
+
+
+def _no_pending_requests(portal: Portal, account: str) -> str:
+    """Settle the account's pending requests, so a new one may touch any field; the path
+    to ask for one."""
+    for r in portal.get("/me/change-requests?status=pending&limit=100",
+                        as_user=MANAGER_OF[account]).json()["items"]:
+        portal.request("POST", f"/change-requests/{r['id']}/reject", as_user=ADMIN,
+                       json={"reason": "Cleared by the matrix."})
+    return "/me/change-requests"
+
+
+def _change_request(portal: Portal, account: str) -> str:
+    """A pending change request of the account (a new one once the last was decided)."""
+    pending = {r["id"] for r in portal.get("/me/change-requests?status=pending&limit=100",
+                                           as_user=MANAGER_OF[account]).json()["items"]}
+    if _requests.get(account) not in pending:
+        _no_pending_requests(portal, account)
+        r = portal.request("POST", "/me/change-requests", as_user=MANAGER_OF[account],
+                           json={"invoice_email": f"{uuid.uuid4().hex[:10]}@example.com"})
+        assert r.status_code == 201, r.text
+        _requests[account] = str(r.json()["id"])
+    return _requests[account]
+
+
+def _reviews_all(role: str, account: str) -> int:
+    return 200 if Scope.ALL in {g.scope for g in ACCESS[role].get("change_request", ())} \
+        else 403
+
+
 CASES = [
     Case("get me", "GET", "/me", _own_path("/me"),
          lambda role, a: expected_object(role, "contact", R, "self", 200)),
@@ -430,6 +464,17 @@ CASES = [
     Case("account balance", "GET", "/accounts/{accountId}/balance",
          lambda a, p: f"/accounts/{a}/balance",
          lambda role, a: expected_list(role, "invoice", relation(role, a))),
+    # Notifications are each contact's own: the route reads the caller's inbox, so no role
+    # reaches another's (tests/integration/test_notifications.py tries it by id).
+    Case("list notifications", "GET", "/notifications", _own_path("/notifications"),
+         lambda role, a: 200),
+    Case("notification summary", "GET", "/notifications/summary",
+         _own_path("/notifications/summary"), lambda role, a: 200),
+    Case("read notification", "POST", "/notifications/{notificationId}/read",
+         _own_path("/notifications/2026-01-01T00:00:00.000Z_0000000000000000/read"),
+         lambda role, a: 404),
+    Case("read all notifications", "POST", "/notifications/read-all",
+         _own_path("/notifications/read-all"), lambda role, a: 200),
     Case("list articles", "GET", "/kb/articles", _own_path("/kb/articles"),
          lambda role, a: 200),
     Case("get article", "GET", "/kb/articles/{article}",
@@ -473,6 +518,24 @@ CASES = [
          body=lambda: {**_announcement_body(), "version": 1}),
     Case("withdraw announcement", "DELETE", "/announcements/{announcementId}",
          lambda a, p: f"/announcements/{_announcement(p, a, fresh=True)}", _announces(D, 204)),
+    # The path is built before the body: it settles the acting account's pending requests.
+    Case("request change", "POST", "/me/change-requests",
+         lambda a, p: _no_pending_requests(p, "acc-northwind"),
+         lambda role, a: expected_object(role, "change_request", C, "self", 201),
+         body=lambda: {"invoice_email": f"{uuid.uuid4().hex[:10]}@example.com"}),
+    Case("my change requests", "GET", "/me/change-requests",
+         _own_path("/me/change-requests"),
+         lambda role, a: expected_list(role, "change_request", relation(role, ACTORS[role][1]))),
+    Case("review list", "GET", "/change-requests",
+         _own_path("/change-requests?status=pending"), _reviews_all),
+    Case("approve change", "POST", "/change-requests/{requestId}/approve",
+         lambda a, p: f"/change-requests/{_change_request(p, a)}/approve",
+         lambda role, a: expected_object(role, "change_request", U, relation(role, a), 200),
+         body=lambda: {}),
+    Case("reject change", "POST", "/change-requests/{requestId}/reject",
+         lambda a, p: f"/change-requests/{_change_request(p, a)}/reject",
+         lambda role, a: expected_object(role, "change_request", U, relation(role, a), 200),
+         body=lambda: {"reason": "Not from the matrix."}),
 ]
 
 

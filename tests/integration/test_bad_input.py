@@ -137,11 +137,19 @@ def ids(portal: Portal, cloud: LocalCloud) -> dict[str, str]:
         "starts_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "ends_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 86400))})
     assert announcement.status_code == 201, announcement.text
-    return {"caseId": case.json()["id"], "accountId": "acc-northwind", "contactId": contact,
+    # A pending change request; a shipping address, which no other test asks to change.
+    change = portal.request("POST", "/me/change-requests", as_user="manager@northwind.example",
+                            json={"shipping_address": {
+                                "line1": f"Dock {time.time_ns()}", "postal_code": "00100",
+                                "city": "Helsinki", "country": "FI"}})
+    assert change.status_code == 201, change.text
+    return {"requestId": change.json()["id"],
+            "caseId": case.json()["id"], "accountId": "acc-northwind", "contactId": contact,
             "invitationId": inv["id"], "token": inv["link"].split("token=")[1],
             "attachmentId": "0" * 32, "queue": "support", "resourceId": room,
             "bookingId": booking.json()["id"], "article": "reset-your-password",
-            "invoiceId": "INV-2026-1107", "announcementId": announcement.json()["id"]}
+            "invoiceId": "INV-2026-1107", "announcementId": announcement.json()["id"],
+            "notificationId": "2026-01-01T00:00:00.000Z_0000000000000000"}
 
 
 def concrete(path: str, ids: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from portico.inputs import Input
 
@@ -85,6 +85,9 @@ class Account(BaseModel):
     shipping_address: Address | None = None
     parent_account_id: str | None = None
     partner_account_id: str | None = None
+    # Set only by a reviewed change request (portico.identity.changes).
+    vat_id: str | None = None
+    invoice_email: str | None = None
     can: AccountAbilities | None = None
 
 
@@ -189,3 +192,74 @@ class Accepted(BaseModel):
     contact_id: str
     account_id: str
     email: str
+
+
+# -- change requests: a customer asks, staff review, the account changes -------------------
+# A VAT id: the country's two letters, then 2 to 13 letters and digits (FI12345678).
+VatId = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, max_length=15,
+                                         pattern=r"^[A-Za-z]{2}[A-Za-z0-9]{2,13}$")]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                          max_length=1000)]
+ChangeField = Literal["billing_address", "shipping_address", "vat_id", "invoice_email"]
+ChangeStatus = Literal["pending", "approved", "rejected", "cancelled"]
+CHANGE_FIELDS: tuple[str, ...] = ("billing_address", "shipping_address", "vat_id",
+                                  "invoice_email")
+
+
+class NewChangeRequest(Input):
+    """The account's sensitive fields the caller wants changed, for staff to review."""
+
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    vat_id: VatId | None = None
+    invoice_email: Email | None = None
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> NewChangeRequest:
+        if not any(getattr(self, f) is not None for f in CHANGE_FIELDS):
+            raise ValueError(f"ask to change at least one of {', '.join(CHANGE_FIELDS)}")
+        return self
+
+
+class Approval(Input):
+    """`{}` approves without a note."""
+
+    note: Note | None = None
+
+
+class ChangeRejection(Input):
+    reason: Reason
+
+
+class FieldChange(BaseModel):
+    before: Address | str | None = None
+    after: Address | str
+
+
+class Person(BaseModel):
+    contact_id: str
+    name: str
+    email: str | None = None
+
+
+class ChangeRequest(BaseModel):
+    id: str
+    account_id: str
+    account_number: str | None = None
+    account_name: str | None = None
+    status: ChangeStatus
+    fields: list[ChangeField]
+    changes: dict[str, FieldChange]
+    note: str | None = None
+    requested_by: Person
+    created_at: str
+    reviewed_by: Person | None = None
+    reviewed_at: str | None = None
+    reason: str | None = None
+
+
+class ChangeRequestPage(BaseModel):
+    items: list[ChangeRequest]
+    next_cursor: str | None

@@ -107,7 +107,8 @@ def apply_account(event: AccountUpserted, *, source: str, event_id: str) -> str:
         sets.update(keys.partner_accounts(partner_id, account_id))
     else:
         sets.update({"gsi1pk": None, "gsi1sk": None})
-    c.update(keys.account(account_id), set_=sets,
+    # `add version`: a change request reviewed against the account as it was is stale now.
+    c.update(keys.account(account_id), set_=sets, add={"version": 1},
              condition="attribute_not_exists(source_version) OR source_version < :v",
              values={":v": event.version},
              conflict=Conflict("changed meanwhile"))
