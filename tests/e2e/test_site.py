@@ -133,7 +133,7 @@ def test_profile_edit(page: Page, portal: Portal) -> None:
     token = portal.tokens(email, NEW_PASSWORD)["AccessToken"]
     me = portal.get("/me", token=token).json()
     assert me["phone"] == "+358 40 111 2222"
-    assert me["notification_preferences"]["invoices"] == {"email": False, "in_app": True}
+    assert me["notification_preferences"]["invoices"] == {"email": False, "digest": False}
 
 
 def test_manager_invites_a_colleague_who_then_signs_in(page: Page, browser: Browser,

@@ -64,19 +64,19 @@ def test_me_shows_the_contact_and_memberships(portal: Portal) -> None:
     assert me["roles"] == ["contact"]
     assert {(m["account_id"], tuple(m["roles"])) for m in me["memberships"]} == {
         (NW, ("contact",)), ("acc-contoso", ("account_manager",))}
-    assert me["notification_preferences"]["cases"] == {"email": True, "in_app": True}
+    assert me["notification_preferences"]["cases"] == {"email": True, "digest": False}
 
 
 def test_profile_edit_is_saved_and_audited(portal: Portal, cloud: LocalCloud) -> None:
     user = "billing@northwind.example"
     r = portal.request("PATCH", "/me", as_user=user, json={
         "name": "Bea B. Billing", "phone": "+358 40 765 4321", "language": "fi",
-        "notification_preferences": {"invoices": {"email": False, "in_app": True}}})
+        "notification_preferences": {"invoices": {"email": False, "digest": False}}})
     assert r.status_code == 200, r.text
     me = portal.get("/me", as_user=user).json()
     assert (me["name"], me["phone"], me["language"]) == ("Bea B. Billing", "+358 40 765 4321",
                                                          "fi")
-    assert me["notification_preferences"]["invoices"] == {"email": False, "in_app": True}
+    assert me["notification_preferences"]["invoices"] == {"email": False, "digest": False}
     people = portal.get(f"/accounts/{NW}/contacts?limit=100", as_user=MANAGER).json()["items"]
     assert "Bea B. Billing" in {p["name"] for p in people}
 

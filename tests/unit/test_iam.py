@@ -98,7 +98,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # audit (gsi1: an account's trail), invitation rate limits (UpdateItem counters).
     "IdentityFunction": {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:BatchGetItem"], TABLE),
-        "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1"},
+        "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1", f"{TABLE}/index/gsi2"},
         "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
         **_grant(LOGINS, "UserPool.Arn"),
     },
@@ -162,6 +162,39 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "sqs:SendMessage": {"IntegrationInboundDeadLetterQueue.Arn"},
         **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                  "IntegrationInboundQueue.Arn"),
+    },
+    # The caller's inbox and unread notifications (gsi1), counts, unsubscribing.
+    "NotificationsFunction": {
+        **_grant(TABLE_RW, TABLE),
+        "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1"},
+    },
+    # Announcements and the ones not yet ended (Query).
+    "AnnouncementsFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),
+    },
+    # Recipients, notifications, counts, digest entries, idempotency records; an account's
+    # people and an audience's accounts (gsi1, gsi2); mail; its queue.
+    "NotifierFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:BatchGetItem"], TABLE),
+        "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1", f"{TABLE}/index/gsi2"},
+        "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
+        **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                  "sqs:ChangeMessageVisibility"], "NotificationQueue.Arn"),
+        "sqs:SendMessage": {"NotificationQueue.Arn", "NotificationDeadLetterQueue.Arn"},
+        # Live badges, posted to the connections of the WebSocket API's stage.
+        "execute-api:ManageConnections": {
+            f"arn:aws:execute-api:{REGION}:{ACCOUNT}:LiveApi/LiveStage/POST/@connections/*"},
+    },
+    # WebSocket connections: the caller's contact (GetItem; gsi1 for a partner's accounts),
+    # the connection items. Cognito's GetUser is authorized by the token, not by IAM.
+    "LiveFunction": {
+        **_grant(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], TABLE),
+        "dynamodb:Query": {f"{TABLE}/index/gsi1"},
+    },
+    # The day's digest entries (Query), each reader's mail, the entries done.
+    "NotificationDigestFunction": {
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),
+        "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
     },
     # Open invoices due before today (Query), each marked in a change.
     "InvoiceOverdueFunction": {

@@ -90,7 +90,8 @@ def test_only_the_declared_routes_are_public(template: Template) -> None:
                       "POST /invitations/{token}/accept", "GET /bookings.ics",
                       "GET /kb/public/articles", "GET /kb/public/articles/{article}",
                       "GET /kb/public/search", "GET /kb/public/suggest",
-                      "GET /kb/public/categories", "POST /integrations/webhook"}
+                      "GET /kb/public/categories", "POST /integrations/webhook",
+                      "POST /notifications/unsubscribe"}
 
 
 def test_the_authorizer_is_cognito_for_the_portal_client(template: Template) -> None:

@@ -76,7 +76,9 @@ ROLES_BY_ACCOUNT_KIND: dict[str, frozenset[str]] = {
 # `bookable_by` rule names them); `article` (the knowledge base's drafts: staff write them;
 # everyone reads the published text its audience names) and `publication` (putting an
 # article live or taking it down: admins); `invoice` (from the back office: read, and
-# append a copy request).
+# append a copy request); `change_request` (a customer's request to change the account's
+# sensitive fields, which staff review) and `announcement` (staff write them; who reads
+# one is its audience).
 # The knowledge base, notifications and announcements are open to every signed-in contact
 # (what each may read there is the area's audience rule, not an account's ownership).
 ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
@@ -97,12 +99,14 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "case": (grant(Scope.ACCOUNT, R, C, U, A),),
         # Append: ask for a copy of one.
         "invoice": (grant(Scope.ACCOUNT, R, A),),
+        "change_request": (grant(Scope.ACCOUNT, R, C),),
         "booking": (grant(Scope.ACCOUNT, R, C, U, D),),
     },
     "billing": {
         "account": (grant(Scope.ACCOUNT, R),),
         "contact": (grant(Scope.SELF, R, U),),
         "invoice": (grant(Scope.ACCOUNT, R, A),),
+        "change_request": (grant(Scope.ACCOUNT, R, C),),
     },
     "partner": {
         "account": (grant(Scope.ACCOUNT, R), grant(Scope.PARTNER, R)),
@@ -119,6 +123,8 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "booking": (grant(Scope.ALL, R, C, U, D),),
         "resource": (grant(Scope.ALL, R, C, U, D),),
         "article": (grant(Scope.ALL, R, C, U),),
+        "change_request": (grant(Scope.ALL, R),),
+        "announcement": (grant(Scope.ALL, R),),
     },
     "admin": {
         "account": (grant(Scope.ALL, R, C, U),),
@@ -133,6 +139,9 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "resource": (grant(Scope.ALL, R, C, U, D),),
         "article": (grant(Scope.ALL, R, C, U),),
         "publication": (grant(Scope.ALL, C, D),),
+        # Reviewing (approving or rejecting) a customer's change request is an update.
+        "change_request": (grant(Scope.ALL, R, U),),
+        "announcement": (grant(Scope.ALL, R, C, U, D),),
     },
     # A machine client: the ingestion endpoints only, none of the portal's records.
     "integration": {},

@@ -6,6 +6,7 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 |------------------------------|-------------------------------------------|
 | an account                   | get `ACCOUNT#<id>` / `ACCOUNT`            |
 | a contact                    | get `CONTACT#<id>` / `CONTACT`            |
+| every contact                | query gsi2 `CONTACTS` (an announcement to all) |
 | contacts of an account       | query `ACCOUNT#<id>`, sk begins `MEMBER#` |
 | accounts of a contact        | query gsi1 `CONTACT#<id>`, sk begins `MEMBER#` |
 | accounts a partner serves    | query gsi1 `PARTNER#<id>`                 |
@@ -36,6 +37,14 @@ Key = dict[str, str]
 
 def account(account_id: str) -> Key:
     return {"pk": f"ACCOUNT#{account_id}", "sk": "ACCOUNT"}
+
+
+ALL_CONTACTS = "CONTACTS"
+
+
+def all_contacts(contact_id: str = "") -> Key:
+    """gsi2: every contact, for what goes to everyone (an announcement to all)."""
+    return {"gsi2pk": ALL_CONTACTS, "gsi2sk": contact_id}
 
 
 def contact(contact_id: str) -> Key:
@@ -303,3 +312,85 @@ def account_number(number: str) -> Key:
 
 def webhook_call(integration: str, signature: str) -> Key:
     return {"pk": f"WEBHOOK#{integration}#{signature}", "sk": "WEBHOOK"}
+
+
+# -- notifications, announcements, change requests, live connections ----------------------------
+# | a contact's notifications    | query `INBOX#<contact>`, sk `N#<created>#<id>`, newest first;
+# |                              | expire by TTL                              |
+# | their unread ones            | query gsi1 `UNREAD#<contact>`, newest first (sparse: the index
+# |                              | keys go when it is read)                   |
+# | unread counts per section    | get `CONTACT#<id>` / `UNREAD` (ADD per section) |
+# | mail kept for a daily digest | query `DIGEST#<UTC date>`, sk `<contact>#<created>#<id>` |
+# | an unsubscribe token         | get `UNSUBSCRIBE#<sha256 of token>` (contact and type) |
+# | an announcement              | get `ANNOUNCEMENT#<id>` / `ANNOUNCEMENT`     |
+# | announcements not yet ended  | query `ANNOUNCEMENTS`, sk `<ends_at>#<id>` from now |
+# | a change request             | get `CHANGEREQ#<id>` / `CHANGEREQ`           |
+# | change requests by status    | query gsi1 `CHANGEREQS#<status>`, newest first (staff review) |
+# | an account's change requests | query gsi2 `ACCOUNTCHANGEREQS#<account>`, newest first |
+# | a live (WebSocket) connection| get `CONNECTION#<id>` / `CONNECTION` (expires) |
+# | a contact's connections      | query gsi1 `CONNECTIONS#<contact>`           |
+
+INBOX_PREFIX = "N#"
+
+
+def inbox(contact_id: str) -> str:
+    return f"INBOX#{contact_id}"
+
+
+def notification(contact_id: str, notification_id: str) -> Key:
+    """`notification_id` is `<created>_<hash>`: the id is its own place in the inbox."""
+    return {"pk": inbox(contact_id), "sk": f"{INBOX_PREFIX}{notification_id}"}
+
+
+def unread(contact_id: str, notification_id: str = "") -> Key:
+    return {"gsi1pk": f"UNREAD#{contact_id}", "gsi1sk": notification_id}
+
+
+def unread_counts(contact_id: str) -> Key:
+    return {"pk": f"CONTACT#{contact_id}", "sk": "UNREAD"}
+
+
+def digest_entry(day: str, contact_id: str, created_at: str, notification_id: str) -> Key:
+    return {"pk": f"DIGEST#{day}", "sk": f"{contact_id}#{created_at}#{notification_id}"}
+
+
+def digest(day: str) -> str:
+    return f"DIGEST#{day}"
+
+
+def unsubscribe_token(token_hash: str) -> Key:
+    return {"pk": f"UNSUBSCRIBE#{token_hash}", "sk": "UNSUBSCRIBE"}
+
+
+def announcement(announcement_id: str) -> Key:
+    return {"pk": f"ANNOUNCEMENT#{announcement_id}", "sk": "ANNOUNCEMENT"}
+
+
+ANNOUNCEMENTS = "ANNOUNCEMENTS"
+
+
+def announcement_window(ends_at: str, announcement_id: str) -> Key:
+    return {"pk": ANNOUNCEMENTS, "sk": f"{ends_at}#{announcement_id}"}
+
+
+def change_request(request_id: str) -> Key:
+    return {"pk": f"CHANGEREQ#{request_id}", "sk": "CHANGEREQ"}
+
+
+def change_requests_by_status(status: str, created_at: str = "", request_id: str = "") -> Key:
+    return {"gsi1pk": f"CHANGEREQS#{status}",
+            "gsi1sk": f"{created_at}#{request_id}" if request_id else ""}
+
+
+def change_requests_of_account(account_id: str, created_at: str = "",
+                               request_id: str = "") -> Key:
+    return {"gsi2pk": f"ACCOUNTCHANGEREQS#{account_id}",
+            "gsi2sk": f"{created_at}#{request_id}" if request_id else ""}
+
+
+def connection(connection_id: str) -> Key:
+    return {"pk": f"CONNECTION#{connection_id}", "sk": "CONNECTION"}
+
+
+def connections_of(contact_id: str, connection_id: str = "") -> Key:
+    return {"gsi1pk": f"CONNECTIONS#{contact_id}", "gsi1sk": connection_id}

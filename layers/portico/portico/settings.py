@@ -28,6 +28,8 @@ class Settings(BaseModel):
     kb_index_lag_seconds: float
     integration_secrets_prefix: str
     inbound_dead_letter_queue_url: str
+    notification_queue_url: str
+    notification_dead_letter_queue_url: str
 
 
 def settings() -> Settings:
@@ -52,4 +54,6 @@ def settings() -> Settings:
         kb_index_lag_seconds=float(env.get("KB_INDEX_LAG_SECONDS", "5")),
         integration_secrets_prefix=env.get("INTEGRATION_SECRETS_PREFIX", "portico/integrations/"),
         inbound_dead_letter_queue_url=env.get("INBOUND_DEAD_LETTER_QUEUE_URL", ""),
+        notification_queue_url=env.get("NOTIFICATION_QUEUE_URL", ""),
+        notification_dead_letter_queue_url=env.get("NOTIFICATION_DEAD_LETTER_QUEUE_URL", ""),
     )

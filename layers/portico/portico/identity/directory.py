@@ -111,7 +111,8 @@ def add_member(c: change.Change, *, account: dict[str, Any], contact_id: str, em
     }, conflict=Conflict("You are already a member of this account."))
     if contact is None:
         c.create({
-            **keys.contact(contact_id), "type": "Contact", "id": contact_id, "email": email,
+            **keys.contact(contact_id), **keys.all_contacts(contact_id),
+            "type": "Contact", "id": contact_id, "email": email,
             "name": name, "language": language, "active": True,
             "primary_account_id": account_id, "accounts": {account_id: entry},
             "notification_preferences": DEFAULT_PREFERENCES, "created_at": joined_at,

@@ -20,12 +20,15 @@ Role = Literal["contact", "account_manager", "billing", "partner", "agent", "adm
 
 
 class Channels(Input):
+    """How one kind of notification reaches a contact beyond the portal, where it always
+    shows: by e-mail or not, and then at once or in one mail a day."""
+
     email: bool = True
-    in_app: bool = True
+    digest: bool = False
 
 
 class NotificationPreferences(Input):
-    """Per kind of notification, the channels it may use."""
+    """Per kind of notification, its e-mail."""
 
     cases: Channels = Channels()
     invoices: Channels = Channels()
