@@ -29,6 +29,8 @@ def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
 def site_config(outputs: dict[str, str], region: str) -> dict[str, Any]:
     return {
         "apiUrl": outputs["ApiUrl"],
+        # Pages without it poll for their badges.
+        **({"liveUrl": outputs["LiveUrl"]} if "LiveUrl" in outputs else {}),
         "region": region,
         "cognito": {
             "endpoint": f"https://cognito-idp.{region}.amazonaws.com",

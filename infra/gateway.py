@@ -2,7 +2,8 @@
 
 `/api/<route>` is the API: each `HttpApi` event in template.yaml maps to its function, the
 bearer token is verified as the Cognito JWT authorizer would, and the handler gets a payload
-2.0 event. Everything else is the built site, plus a generated `/config.json`.
+2.0 event. `/<stage>` of the WebSocket API, if there is one, is infra/live.py's. Everything
+else is the built site, plus a generated `/config.json`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from infra.functions import Function
+from infra.live import LiveGateway
 from infra.template import Authorizer, Route
 
 log = logging.getLogger("portico.local")
@@ -142,7 +144,9 @@ class Gateway:
                  authorizer: JwtAuthorizer | None, *, site_dir: Path,
                  config: Callable[[], dict[str, Any]], account_id: str, api_id: str = "local",
                  cors: Mapping[str, Any] | None = None,
-                 site_headers: Mapping[str, str] | None = None) -> None:
+                 site_headers: Mapping[str, str] | None = None,
+                 live: LiveGateway | None = None) -> None:
+        self.live = live
         self.routes = sorted((_compile(r) for r in routes), key=lambda c: c.specificity)
         self.functions = functions
         self.authorizer = authorizer
@@ -168,6 +172,8 @@ class Gateway:
         return int(self._server.server_port)
 
     def stop(self) -> None:
+        if self.live is not None:
+            self.live.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -177,6 +183,8 @@ class Gateway:
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         path = request.path
+        if self.live is not None and self.live.serves(path):
+            return self.live.wsgi(environ, start_response)
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             response = self.api(request, path[len(API_PREFIX):] or "/")
         else:

@@ -28,7 +28,8 @@ from infra import moto_fixes, site
 from infra import seed as demo
 from infra.functions import Function, load_functions
 from infra.gateway import API_PREFIX, Gateway, JwtAuthorizer
-from infra.provision import Provisioner
+from infra.live import LiveGateway
+from infra.provision import LOCAL_WEBSOCKET_API, Provisioner
 from infra.template import Template
 from infra.workers import BucketSource, QueueSource, Schedule, StreamSource, Worker
 
@@ -62,6 +63,7 @@ class LocalCloud:
         self.resources: dict[str, str] = {}  # demo resources by name
         self.workers: list[Worker] = []
         self.functions: dict[str, Function] = {}
+        self.live: LiveGateway | None = None  # the WebSocket API, if the template has one
         self.ready_seconds = 0.0
         self._moto: ThreadedMotoServer | None = None
         self._gateway: Gateway | None = None
@@ -77,6 +79,11 @@ class LocalCloud:
     @property
     def api_url(self) -> str:
         return self.url + API_PREFIX
+
+    @property
+    def live_url(self) -> str | None:
+        """The WebSocket API's URL here (`ws://<host>/<stage>`), if the template has one."""
+        return f"ws://{self.host}:{self.port}{self.live.prefix}" if self.live else None
 
     @property
     def aws_endpoint(self) -> str:
@@ -144,6 +151,11 @@ class LocalCloud:
             # The local site is plain http on this host, not the distribution's https.
             if "SITE_URL" in fn.env:
                 fn.env["SITE_URL"] = self.url
+            # The WebSocket API's management endpoint is the gateway's, under the stage.
+            aws_live = f"https://{LOCAL_WEBSOCKET_API}.execute-api.{self.region}.amazonaws.com/"
+            for k, v in fn.env.items():
+                if v.startswith(aws_live):
+                    fn.env[k] = f"{self.url}/{v[len(aws_live):]}"
 
         if not self.site_dir.exists():
             site.build(output=self.site_dir)
@@ -153,10 +165,13 @@ class LocalCloud:
             aws_host = f"https://cognito-idp.{self.region}.amazonaws.com"
             authorizer = JwtAuthorizer(auth, auth.issuer.replace(aws_host, self.aws_endpoint)
                                        + "/.well-known/jwks.json")
+        ws_api = t.websocket_api()
+        self.live = LiveGateway(ws_api, self.functions, account_id=ACCOUNT_ID,
+                                api_id=LOCAL_WEBSOCKET_API) if ws_api else None
         self._gateway = Gateway(t.routes(), self.functions, authorizer,
                                 site_dir=self.site_dir, config=self.site_config,
                                 account_id=ACCOUNT_ID, cors=self.cors(),
-                                site_headers=self.site_headers())
+                                site_headers=self.site_headers(), live=self.live)
         self._gateway.start(self.host, self.port)
 
         if self.seed:
@@ -301,6 +316,7 @@ class LocalCloud:
     def site_config(self) -> dict[str, Any]:
         return {
             "apiUrl": self.api_url,
+            **({"liveUrl": self.live_url} if self.live_url else {}),
             "region": self.region,
             "cognito": {
                 "endpoint": self.aws_endpoint,

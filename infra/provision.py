@@ -25,13 +25,23 @@ NOT_EMULATED: dict[str, str] = {
     "AWS::CloudWatch::Alarm": "moto raises no alarms",
     "AWS::KMS::Key": "only the alarm topic, which is not made locally, uses it",
     "AWS::KMS::Alias": "only the alarm topic, which is not made locally, uses it",
+    "AWS::Lambda::Permission": "the local gateways invoke functions in-process; the WebSocket "
+                               "gateway refuses to start if API Gateway's is missing",
 }
+
+# The WebSocket API's id here: the gateway serves it.
+LOCAL_WEBSOCKET_API = "local-live"
 
 # Made by the local cloud itself (functions, the gateway), not as moto resources.
 LOCAL: frozenset[str] = frozenset({
     "AWS::Serverless::Function",
     "AWS::Serverless::HttpApi",
     "AWS::CloudFront::Distribution",
+    "AWS::ApiGatewayV2::Api",
+    "AWS::ApiGatewayV2::Stage",
+    "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::RouteResponse",
+    "AWS::ApiGatewayV2::Integration",
 })
 
 
@@ -56,6 +66,12 @@ class Provisioner:
             "AWS::Serverless::Function": self.function,
             "AWS::Serverless::HttpApi": self.http_api,
             "AWS::CloudFront::Distribution": self.distribution,
+            # The WebSocket API: served by the gateway (infra/live.py) from the template.
+            "AWS::ApiGatewayV2::Api": self.websocket_api,
+            "AWS::ApiGatewayV2::Stage": self.websocket_part,
+            "AWS::ApiGatewayV2::Route": self.websocket_part,
+            "AWS::ApiGatewayV2::RouteResponse": self.websocket_part,
+            "AWS::ApiGatewayV2::Integration": self.websocket_part,
         }
 
     def arn(self, service: str, resource: str) -> str:
@@ -275,6 +291,19 @@ class Provisioner:
 
     def http_api(self, lid: str, p: dict[str, Any]) -> Physical:
         return Physical("local", {"ApiEndpoint": f"http://{self.site_host}/api"})
+
+    def websocket_api(self, lid: str, p: dict[str, Any]) -> Physical:
+        # Refs build `https://{api}.execute-api.<region>.amazonaws.com/{stage}`; the local
+        # cloud points that (LOCAL_WEBSOCKET_API) at the gateway.
+        return Physical(LOCAL_WEBSOCKET_API, {
+            "ApiId": LOCAL_WEBSOCKET_API,
+            "ApiEndpoint": f"wss://{LOCAL_WEBSOCKET_API}.execute-api.{self.t.region}."
+                           "amazonaws.com"})
+
+    def websocket_part(self, lid: str, p: dict[str, Any]) -> Physical:
+        # A stage's Ref is its name; routes, integrations and responses are read from the
+        # template by the gateway.
+        return Physical(str(p.get("StageName", lid)))
 
     def distribution(self, lid: str, p: dict[str, Any]) -> Physical:
         # The gateway serves the site; its host stands in for the distribution's domain so

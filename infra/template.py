@@ -273,3 +273,72 @@ class Template:
             audience=[str(a) for a in self.resolve(jwt["audience"])],
             identity_source=str(spec.get("IdentitySource", "$request.header.Authorization")),
         )
+
+    # -- API Gateway WebSocket API ----------------------------------------------------------
+    def websocket_api(self) -> WebSocketApi | None:
+        """The WebSocket API (AWS::ApiGatewayV2::Api, ProtocolType WEBSOCKET), its stage and
+        the function behind each route, if the template has one."""
+        apis = {lid: p for lid, p in self.of_type("AWS::ApiGatewayV2::Api").items()
+                if (p.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET"}
+        if not apis:
+            return None
+        if len(apis) != 1:
+            raise ValueError("the local gateway serves at most one WebSocket API")
+        (lid, res), = apis.items()
+
+        def of_api(type_name: str) -> dict[str, dict[str, Any]]:
+            return {k: self.properties(k) for k in self.of_type(type_name)
+                    if self.properties(k).get("ApiId") == {"Ref": lid}}
+
+        stages = of_api("AWS::ApiGatewayV2::Stage")
+        if len(stages) != 1:
+            raise ValueError(f"{lid}: the local gateway serves exactly one stage")
+        (_, stage), = stages.items()
+        functions = {}
+        for ilid, p in of_api("AWS::ApiGatewayV2::Integration").items():
+            uri = p.get("IntegrationUri")
+            text = uri.get("Fn::Sub") if isinstance(uri, dict) else None
+            m = re.search(r"\$\{(\w+)\.Arn\}", text if isinstance(text, str) else "")
+            if p.get("IntegrationType") != "AWS_PROXY" or m is None:
+                raise ValueError(f"{ilid}: the local gateway runs Lambda proxy integrations "
+                                 "(IntegrationUri a !Sub naming ${Function.Arn}) only")
+            functions[ilid] = m.group(1)
+        permitted = {str(p.get("FunctionName", {}).get("Ref"))
+                     for p in (self.properties(k) for k in self.of_type("AWS::Lambda::Permission"))
+                     if p.get("Principal") == "apigateway.amazonaws.com"
+                     and isinstance(p.get("FunctionName"), dict)}
+        answered = {str(p["RouteId"]["Ref"])
+                    for p in of_api("AWS::ApiGatewayV2::RouteResponse").values()}
+        routes = {}
+        for rlid, p in of_api("AWS::ApiGatewayV2::Route").items():
+            target = p.get("Target")
+            text = target.get("Fn::Sub") if isinstance(target, dict) else None
+            m = re.fullmatch(r"integrations/\$\{(\w+)\}", text if isinstance(text, str) else "")
+            if m is None or m.group(1) not in functions:
+                raise ValueError(f"{rlid}: Target must be !Sub integrations/${{Integration}}")
+            function = functions[m.group(1)]
+            if function not in permitted:
+                # API Gateway could not invoke it: say so here, not with a 500 per message.
+                raise ValueError(f"{function} has no AWS::Lambda::Permission for API Gateway")
+            routes[str(p["RouteKey"])] = WebSocketRoute(
+                route_key=str(p["RouteKey"]), function=function,
+                two_way=bool(p.get("RouteResponseSelectionExpression")) and rlid in answered)
+        return WebSocketApi(logical_id=lid, stage=str(stage["StageName"]),
+                            selection=str(res["Properties"].get("RouteSelectionExpression",
+                                                                "$request.body.action")),
+                            routes=routes)
+
+
+@dataclass
+class WebSocketRoute:
+    route_key: str
+    function: str  # logical id
+    two_way: bool  # a route response: the function's body goes back to the caller
+
+
+@dataclass
+class WebSocketApi:
+    logical_id: str
+    stage: str
+    selection: str  # RouteSelectionExpression, `$request.body.<field>`
+    routes: dict[str, WebSocketRoute]

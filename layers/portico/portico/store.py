@@ -377,3 +377,24 @@ def count(key: Mapping[str, str], *, most: int, expires_at: int) -> bool:
                 return False
             raise
     return True
+
+
+# -- items that are no one's record -----------------------------------------------------------
+# A live (WebSocket) connection is plumbing, not data a principal owns: it has no version,
+# event or audit entry, and expires by TTL. These two write such items alone, and nothing
+# else: both insist on `expires_at`, which no domain record without a TTL has.
+
+def put_transient(item: Mapping[str, Any], *, expires_at: int) -> None:
+    """Write an item that expires by TTL at `expires_at` (epoch seconds)."""
+    with aws_errors():
+        aws.dynamodb().put_item(TableName=settings().table_name,
+                                Item=serialize({**item, "expires_at": expires_at}))
+
+
+def delete_transient(key: Mapping[str, str]) -> None:
+    """Delete an item that would expire by TTL anyway; a missing one is fine, one without
+    a TTL is refused (ConditionalCheckFailedException)."""
+    with aws_errors():
+        aws.dynamodb().delete_item(TableName=settings().table_name, Key=serialize(key),
+                                   ConditionExpression="attribute_exists(expires_at) "
+                                                       "OR attribute_not_exists(pk)")
