@@ -203,6 +203,8 @@ def localize(d: Delivery, language: str) -> dict[str, Any]:
     if ctx.get("total_minor") is not None:
         ctx["total"] = amounts.format_minor(int(ctx["total_minor"]), str(ctx["currency"]),
                                             language)
+    if ctx.get("due_date"):
+        ctx["due_date"] = _day(str(ctx["due_date"]), language)
     if "decision_code" in ctx:
         ctx["decision"] = messages.word(str(ctx["decision_code"]), language)
         ctx["fields"] = ", ".join(messages.word(f, language) for f in ctx["field_codes"])
@@ -210,6 +212,17 @@ def localize(d: Delivery, language: str) -> dict[str, Any]:
         ctx["start"], ctx["end"] = _local(ctx["start_at"], ctx["time_zone"], language), \
             _local(ctx["end_at"], ctx["time_zone"], language)
     return ctx
+
+
+def _day(value: str, language: str) -> str:
+    """`2026-12-10` as the reader writes a date: 10.12.2026 (fi), 10 Dec 2026 (en)."""
+    from datetime import date
+
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{d.day}.{d.month}.{d.year}" if language == "fi" else d.strftime("%d %b %Y")
 
 
 def _local(at: Any, zone: str, language: str) -> str:
