@@ -299,6 +299,11 @@ def test_a_signed_call_becomes_the_event_and_lands(portal: Portal, cloud: LocalC
     again = portal.request("POST", "/integrations/webhook", data=body.encode(),
                            headers=r.request.headers)
     assert again.status_code == 409, again.text
+    # ...and so is the same call with a decoy signature beside the real one.
+    decoy = {**r.request.headers,
+             "X-Portico-Signature": f"v1={'0' * 64},{r.request.headers['X-Portico-Signature']}"}
+    assert portal.request("POST", "/integrations/webhook", data=body.encode(),
+                          headers=decoy).status_code == 409
 
 
 def test_unsigned_wrong_stale_and_unknown_calls_are_refused_and_change_nothing(

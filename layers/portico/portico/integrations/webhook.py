@@ -87,9 +87,10 @@ class _Secrets:
 secrets = _Secrets()
 
 
-def verify(headers: Mapping[str, str], body: str, *, now: float | None = None) -> str:
-    """The integration that signed the call, or 401 (which one of the checks failed is
-    said, not which secrets exist)."""
+def verify(headers: Mapping[str, str], body: str, *, now: float | None = None
+           ) -> tuple[str, str]:
+    """The integration that signed the call and the signature that matched, or 401 (which
+    one of the checks failed is said, not which secrets exist)."""
     h = {k.lower(): v for k, v in headers.items()}
     name = h.get("x-portico-integration", "")
     stamp = h.get("x-portico-timestamp", "")
@@ -104,8 +105,9 @@ def verify(headers: Mapping[str, str], body: str, *, now: float | None = None) -
                            "again.")
     for secret in secrets.get(name):
         expected = sign(secret, stamp, body).removeprefix("v1=")
-        if any(hmac.compare_digest(expected, g) for g in given):
-            return name
+        for g in given:
+            if hmac.compare_digest(expected, g):
+                return name, g
     raise Unauthorized("The signature does not match.")
 
 
@@ -125,17 +127,18 @@ def _call(body: str) -> WebhookCall:
 
 
 def take(headers: Mapping[str, str], body: str, *, request_id: str) -> WebhookAccepted:
-    integration = verify(headers, body)
+    integration, signature = verify(headers, body)
     call = _call(body)
     try:
         inbound.validate(call.type, call.detail)
     except inbound.Rejected as e:
         raise Invalid(str(e)) from None
-    signature = {k.lower(): v for k, v in headers.items()}["x-portico-signature"]
     source = f"integration.{integration}"
     c = change.system("integration", integration, Owner(""), request_id=request_id,
                       actor=Actor(type="integration", id=integration))
-    c.create({**keys.webhook_call(integration, hashlib.sha256(signature.encode()).hexdigest()),
+    # Remembered by the signature that matched, so the same call with another list of
+    # signatures around it is still a replay.
+    c.create({**keys.webhook_call(integration, signature),
               "type": "WebhookCall", "integration": integration, "event_type": call.type,
               "expires_at": int(time.time()) + REMEMBER_SECONDS},
              conflict=Conflict("This call was received already (same signature)."))
