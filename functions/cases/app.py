@@ -42,7 +42,7 @@ def open_case(new: NewCaseIn) -> models.Case:
 
 
 @app.get("/cases")
-def list_cases(scope: Annotated[Literal["mine", "account"], Query()] = "mine",
+def list_cases(scope: Annotated[Literal["mine", "account", "assigned"], Query()] = "mine",
                account: Annotated[str | None, Query(max_length=64)] = None,
                status: Annotated[StatusFilter | None, Query()] = None,
                q: Annotated[str | None, Query(max_length=100)] = None,

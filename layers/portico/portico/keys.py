@@ -15,9 +15,14 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | audit of a record            | query `AUDIT#<entity>#<id>`, newest first |
 | audit of an account          | query gsi1 `AUDITACCOUNT#<id>`, newest first |
 | a case                       | get `CASE#<id>` / `CASE`                  |
-| a requester's cases          | query gsi1 `REQUESTER#<account>#<contact>`, newest first |
-| an account's cases           | query gsi2 `ACCOUNTCASES#<account>`, newest first |
-| a staff queue                | query `QUEUE#<queue>`, newest first       |
+| a requester's cases          | query gsi1 `REQUESTER#<account>#<contact>`, sk     |
+|                              | `<open|closed>#<created>#<id>`: open ones alone by prefix; |
+|                              | all: open first, each class newest first  |
+| an account's cases           | query gsi2 `ACCOUNTCASES#<account>`, as a requester's |
+| a staff queue's open cases   | query `QUEUE#<queue>#open`, by resolution due, most urgent first |
+| a staff queue's closed cases | query `QUEUE#<queue>#closed`, newest first |
+| a staff member's cases       | query gsi1 `ASSIGNEE#<contact>` (on queue entries), open by |
+|                              | due first                                 |
 | a case's comments            | query `CASE#<id>`, sk begins `COMMENT#`   |
 | a case's attachments         | query `CASE#<id>`, sk begins `ATTACHMENT#` |
 | case numbers                 | update `COUNTER#case` (ADD 20: a block per instance) |
@@ -94,22 +99,56 @@ def case(case_id: str) -> Key:
     return {"pk": f"CASE#{case_id}", "sk": "CASE"}
 
 
+# A case is `open` (new, in progress, waiting on the customer) or `closed` (resolved,
+# closed). The class leads the sort keys of every case list, so "open cases of X" is one
+# Query of a key prefix that holds only open cases, however many closed ones X has.
+OPEN_STATUSES = frozenset({"new", "in_progress", "waiting_on_customer"})
+
+
+def case_class(status: str) -> str:
+    """`open` or `closed`, of a case's status (or of a filter that names the class)."""
+    return "open" if status in OPEN_STATUSES or status == "open" else "closed"
+
+
 def cases_of_requester(account_id: str, contact_id: str, created_at: str = "",
-                       case_id: str = "") -> Key:
-    """gsi1: a requester's cases in an account, newest first by creation."""
+                       case_id: str = "", *, status: str = "new") -> Key:
+    """gsi1: a requester's cases in an account: open ones first, each class newest first
+    (read newest first: `open#` sorts after `closed#`)."""
     return {"gsi1pk": f"REQUESTER#{account_id}#{contact_id}",
-            "gsi1sk": f"{created_at}#{case_id}" if created_at else ""}
+            "gsi1sk": f"{case_class(status)}#{created_at}#{case_id}" if created_at else ""}
 
 
-def cases_of_account(account_id: str, created_at: str = "", case_id: str = "") -> Key:
-    """gsi2: an account's cases, newest first by creation."""
+def cases_of_account(account_id: str, created_at: str = "", case_id: str = "", *,
+                     status: str = "new") -> Key:
+    """gsi2: an account's cases, as a requester's."""
     return {"gsi2pk": f"ACCOUNTCASES#{account_id}",
-            "gsi2sk": f"{created_at}#{case_id}" if created_at else ""}
+            "gsi2sk": f"{case_class(status)}#{created_at}#{case_id}" if created_at else ""}
 
 
-def queue_entry(queue: str, created_at: str, case_id: str) -> Key:
-    """A case's place in a staff queue (kept beside the case, rewritten as it changes)."""
-    return {"pk": f"QUEUE#{queue}", "sk": f"{created_at}#{case_id}"}
+def queue_entry(queue: str, case_id: str, *, status: str, resolution_due: str,
+                closed_at: str = "") -> Key:
+    """A case's place in a staff queue (kept beside the case, rewritten as it changes). Open
+    cases are in `QUEUE#<queue>#open` by resolution due time, the most urgent first; closed
+    ones leave it for `QUEUE#<queue>#closed`, by when they were closed. One partition takes
+    1,000 writes a second, and each change of a case rewrites its entry: about 500 case
+    changes a second per queue (README: sharding a queue beyond that)."""
+    cls = case_class(status)
+    return {"pk": f"QUEUE#{queue}#{cls}",
+            "sk": f"{resolution_due if cls == 'open' else closed_at}#{case_id}"}
+
+
+def queue_partition(queue_name: str, status_class: str) -> str:
+    return f"QUEUE#{queue_name}#{status_class}"
+
+
+def assigned_cases(contact_id: str, case_id: str = "", *, status: str = "new",
+                   resolution_due: str = "", closed_at: str = "") -> Key:
+    """gsi1 of a queue entry: a staff member's assigned cases, open ones first by
+    resolution due time (`0#`), then closed ones (`1#`)."""
+    if not case_id:
+        return {"gsi1pk": f"ASSIGNEE#{contact_id}", "gsi1sk": ""}
+    sort = f"0#{resolution_due}" if case_class(status) == "open" else f"1#{closed_at}"
+    return {"gsi1pk": f"ASSIGNEE#{contact_id}", "gsi1sk": f"{sort}#{case_id}"}
 
 
 COMMENT_PREFIX = "COMMENT#"

@@ -398,3 +398,23 @@ def delete_transient(key: Mapping[str, str]) -> None:
         aws.dynamodb().delete_item(TableName=settings().table_name, Key=serialize(key),
                                    ConditionExpression="attribute_exists(expires_at) "
                                                        "OR attribute_not_exists(pk)")
+
+
+# -- operator commands --------------------------------------------------------------------------
+def scan_page(*, types: Sequence[str], cursor: str | None, limit: int = 100
+              ) -> tuple[list[Item], str | None]:
+    """One page of the whole table's items of these `type`s, for an operator's migration
+    (never a request path: a scan's cost grows with the table)."""
+    names = {"#type": "type"}
+    values = {f":t{i}": t for i, t in enumerate(types)}
+    args: dict[str, Any] = {
+        "TableName": settings().table_name, "Limit": limit,
+        "FilterExpression": f"#type IN ({', '.join(values)})",
+        "ExpressionAttributeNames": names, "ExpressionAttributeValues": serialize(values)}
+    if cursor:
+        args["ExclusiveStartKey"] = serialize(decode_cursor(cursor))
+    with aws_errors():
+        resp = aws.dynamodb().scan(**args)
+    last = resp.get("LastEvaluatedKey")
+    return ([deserialize(i) for i in resp.get("Items", [])],
+            encode_cursor(deserialize(last)) if last else None)

@@ -86,14 +86,12 @@ def get(p: Principal, case_id: str) -> models.Case:
     return _out(p, visible(p, case_id))
 
 
-def _filters(status: str | None, q: str | None) -> tuple[str | None, dict[str, str],
-                                                          dict[str, Any]]:
+def _within(status: str | None, q: str | None) -> tuple[str | None, dict[str, str],
+                                                         dict[str, Any]]:
+    """What a page filters after its key prefix chose the class: one status of the class,
+    words of the number or subject. Filters read only within the class's prefix."""
     parts, names, values = [], {}, {}
-    if status == "open":
-        parts.append("#status IN (:s0, :s1, :s2)")
-        names["#status"] = "status"
-        values.update({":s0": "new", ":s1": "in_progress", ":s2": "waiting_on_customer"})
-    elif status:
+    if status and status != "open":
         parts.append("#status = :status")
         names["#status"] = "status"
         values[":status"] = status
@@ -104,18 +102,39 @@ def _filters(status: str | None, q: str | None) -> tuple[str | None, dict[str, s
     return (" AND ".join(parts) or None), names, values
 
 
+def _prefix(status: str | None) -> str | None:
+    """The sort key prefix of a status filter's class: `open#`, `closed#`, or all."""
+    if status is None:
+        return None
+    return f"{keys.case_class(status)}#"
+
+
 def list_cases(p: Principal, *, scope: str, account_id: str | None, status: str | None,
                q: str | None, cursor: str | None, limit: int) -> models.CasePage:
-    where, names, values = _filters(status, q)
+    """A requester's (`mine`), an account's (`account`) or a staff member's (`assigned`)
+    cases. Without a status: open ones first, then closed, each newest first (assigned:
+    open by resolution due). One Query of a key prefix, so the open cases of an account
+    with years of closed ones come back in full pages."""
+    where, names, values = _within(status, q)
+    if scope == "assigned":
+        if not p.is_staff:
+            raise Forbidden("Cases are assigned to staff; see your own with scope=mine.")
+        sort = None if status is None else ("0#" if keys.case_class(status) == "open"
+                                           else "1#")
+        items, nxt = store.query_page(keys.assigned_cases(p.contact_id)["gsi1pk"],
+                                      index="gsi1", sk_prefix=sort, limit=limit,
+                                      cursor=cursor, where=where, where_names=names,
+                                      where_values=values)
+        return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
     if scope == "mine":
         pk, index = keys.cases_of_requester(p.account_id, p.contact_id)["gsi1pk"], "gsi1"
     else:
         target = account_id or p.account_id
         access.require_list(p, "case", target)
         pk, index = keys.cases_of_account(target)["gsi2pk"], "gsi2"
-    items, nxt = store.query_page(pk, index=index, limit=limit, cursor=cursor,
-                                  newest_first=True, where=where, where_names=names,
-                                  where_values=values)
+    items, nxt = store.query_page(pk, index=index, sk_prefix=_prefix(status), limit=limit,
+                                  cursor=cursor, newest_first=True, where=where,
+                                  where_names=names, where_values=values)
     return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
 
 
@@ -127,14 +146,17 @@ def queues(p: Principal) -> list[str]:
 
 def queue_cases(p: Principal, queue: str, *, status: str | None, cursor: str | None,
                 limit: int) -> models.CasePage:
+    """A queue's open cases by resolution due, the most urgent first; or its closed ones,
+    newest first."""
     if not access.scopes(p, "queue"):
         raise access.forbidden("queue")
     if queue not in catalog.QUEUES:
         raise NotFound("No such queue.")
-    where, names, values = _filters(status, None)
-    items, nxt = store.query_page(f"QUEUE#{queue}", limit=limit, cursor=cursor,
-                                  newest_first=True, where=where, where_names=names,
-                                  where_values=values)
+    cls = keys.case_class(status or "open")
+    where, names, values = _within(status, None)
+    items, nxt = store.query_page(keys.queue_partition(queue, cls), limit=limit,
+                                  cursor=cursor, newest_first=cls == "closed", where=where,
+                                  where_names=names, where_values=values)
     return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
 
 
@@ -192,8 +214,9 @@ def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
     created = clock.iso(now)
     number = f"CS-{store.next_number('case'):06d}"
     item: dict[str, Any] = {
-        **keys.case(case_id), **keys.cases_of_requester(account, p.contact_id, created, case_id),
-        **keys.cases_of_account(account, created, case_id),
+        **keys.case(case_id),
+        **keys.cases_of_requester(account, p.contact_id, created, case_id, status="new"),
+        **keys.cases_of_account(account, created, case_id, status="new"),
         "type": "Case", "id": case_id, "number": number, "subject": new.subject,
         "description": new.description, "category": new.category, "priority": new.priority,
         "status": "new", "account_id": account, "requester_id": p.contact_id,
@@ -226,14 +249,54 @@ def _check_assignee(assignee: str) -> None:
         raise Invalid("Cases are assigned to staff only.")
 
 
+def list_keys(case: dict[str, Any]) -> dict[str, str]:
+    """The case item's list keys for its current status (its class leads the sort keys)."""
+    return {**keys.cases_of_requester(str(case["account_id"]), str(case["requester_id"]),
+                                      str(case["created_at"]), str(case["id"]),
+                                      status=str(case["status"])),
+            **keys.cases_of_account(str(case["account_id"]), str(case["created_at"]),
+                                    str(case["id"]), status=str(case["status"]))}
+
+
+def _closed_at(case: dict[str, Any]) -> str:
+    return str(case.get("closed_at") or case.get("resolved_at") or case["updated_at"])
+
+
+def entry_key(case: dict[str, Any]) -> dict[str, str] | None:
+    if not case.get("queue"):
+        return None
+    return keys.queue_entry(str(case["queue"]), str(case["id"]), status=str(case["status"]),
+                            resolution_due=str(case["resolution_due"]),
+                            closed_at=_closed_at(case))
+
+
+def entry(case: dict[str, Any]) -> dict[str, Any]:
+    """The case's queue entry: its summary under the queue's key (and its assignee's)."""
+    item: dict[str, Any] = {**(entry_key(case) or {}), "type": "QueueEntry",
+                            **{k: case.get(k) for k in SUMMARY},
+                            "resolution_due": case["resolution_due"]}
+    if case.get("assignee"):
+        item.update(keys.assigned_cases(str(case["assignee"]), str(case["id"]),
+                                        status=str(case["status"]),
+                                        resolution_due=str(case["resolution_due"]),
+                                        closed_at=_closed_at(case)))
+    return item
+
+
 def _queue_writes(c: change.Change, before: dict[str, Any], after: dict[str, Any]) -> None:
-    """Keep the case's queue entry in step with it."""
-    if before.get("queue") and before.get("queue") != after.get("queue"):
-        c.delete(keys.queue_entry(before["queue"], before["created_at"], before["id"]))
-    if after.get("queue"):
-        c.put({**keys.queue_entry(after["queue"], after["created_at"], after["id"]),
-               "type": "QueueEntry", **{k: after.get(k) for k in SUMMARY},
-               "resolution_due": after["resolution_due"]})
+    """Keep the case's queue entry in step with it: moved when its queue, class or due
+    time moves it, rewritten when its summary changes."""
+    was, now = entry_key(before), entry_key(after)
+    if was is not None and was != now:
+        c.delete(was)
+    if now is not None:
+        c.put(entry(after))
+
+
+def _list_key_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
+    """The case item's list keys that move with a change of status class."""
+    new = list_keys(after)
+    return {k: v for k, v in new.items() if before.get(k) != v}
 
 
 def _status_stamps(case: dict[str, Any], to: str, now: str) -> dict[str, Any]:
@@ -288,7 +351,8 @@ def update(p: Principal, case_id: str, patch: models.CasePatch) -> models.Case:
         c.event("CaseUpdated", {"case_id": case_id, "fields": sorted(changes)})
     after = {**case, **changes, "updated_at": now, "version": int(case["version"]) + 1}
     after = {k: v for k, v in after.items() if v is not None}
-    c.update(keys.case(case_id), version=patch.version, set_={**changes, "updated_at": now})
+    c.update(keys.case(case_id), version=patch.version,
+             set_={**changes, "updated_at": now, **_list_key_changes(case, after)})
     _queue_writes(c, case, after)
     c.audit("update", audit.changes(case, after, tuple(changes)))
     c.commit()
@@ -376,7 +440,7 @@ def comment(p: Principal, case_id: str, new: models.NewComment) -> models.Commen
     if changes:
         after = {**case, **changes, "updated_at": now, "version": int(case["version"]) + 1}
         c.update(keys.case(case_id), version=int(case["version"]),
-                 set_={**changes, "updated_at": now})
+                 set_={**changes, "updated_at": now, **_list_key_changes(case, after)})
         _queue_writes(c, case, after)
     c.audit("comment", {"comment": {"before": None, "after": comment_id},
                         **audit.changes(case, {**case, **changes}, tuple(changes))},
