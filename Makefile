@@ -74,8 +74,9 @@ e2e: venv site browser
 test: lint site browser $(SAM)
 	$(VENV)/bin/pytest -q
 
+# As modules (python -m bench.x), so that one bench may import another's helpers.
 bench: venv
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/*.py; do echo "== $$b"; m=$${b%.py}; $(PY) -m $${m//\//.} || exit 1; done
 
 openapi: venv
 	$(PY) -m infra.openapi
