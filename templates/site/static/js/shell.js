@@ -3,6 +3,7 @@
 import { api, actIn, actingAccount } from "./api.js";
 import { clear, signedIn, signOutEverywhere } from "./auth.js";
 import { altLang, altUrl, lang, preferredLanguage, rememberLanguage, t, url } from "./i18n.js";
+import { startNotify } from "./notify.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -106,6 +107,7 @@ export async function start(init) {
   menu(me);
   user(me);
   languageSwitch(me);
+  startNotify();
   $("loading").hidden = true;
   const section = body.dataset.section;
   if (section && !me.sections.includes(section)) {

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
+import { changeRequestsPanel, mayAsk } from "./change-requests.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -131,6 +132,9 @@ start(async (me) => {
     }
   }
 
+  const staff = me.roles.includes("agent") || me.roles.includes("admin");
+  $("review-link").hidden = !staff;
+  const asking = mayAsk(me) && !staff ? changeRequestsPanel(me) : null;
   await people();
   if (can.invite) {
     $("invite-section").hidden = false;
@@ -158,4 +162,5 @@ start(async (me) => {
     });
     await invitations();
   }
+  await asking;
 });

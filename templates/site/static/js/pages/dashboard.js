@@ -5,6 +5,7 @@ import { t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { badge, interval, loader, useStyles, utc } from "./bookings-common.js";
 import { balanceWidget } from "./invoices-widget.js";
+import { announcementsWidget, notificationsWidget } from "./notify-widgets.js";
 
 const $ = (id) => document.getElementById(id);
 const WIDGETS = { cases: "cases", invoices: "invoices", bookings: "bookings",
@@ -95,6 +96,8 @@ start(async (me) => {
       item.querySelector(".widget-title").textContent = name;
       if (w.id === "bookings") nextBookings(item);
       else if (w.id === "invoices") balanceWidget(item, me);
+      else if (w.id === "notifications") notificationsWidget(item);
+      else if (w.id === "announcements") announcementsWidget(item);
       else item.querySelector(".widget-body").textContent = t(`widget.${w.id}.empty`);
       const tools = item.querySelector(".widget-tools");
       tools.hidden = !editing;
