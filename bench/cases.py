@@ -23,7 +23,7 @@ The calls and capacity must be the same at both sizes. For comparison, what the 
 (`<created>#<id>`, the status a FilterExpression) would have read for the same pages,
 computed from the items built, not run. moto answers every Query by walking all of the
 table's items in memory (a partition or an index alike), so latency at 100,000 is moto's,
-not DynamoDB's: seconds a request, and the whole run about 20 minutes on two cores.
+not DynamoDB's: seconds a request, and the whole run about 30 minutes on two cores.
 
     python -m bench.cases     (make bench runs it too)
 """
