@@ -6,7 +6,11 @@ The layer is built with the recipe `sam build` uses (layers/portico/Makefile, fo
 machine's architecture) in two variants: sources only (COMPILE=0: every cold start compiles
 them, since /opt is read-only and nothing can keep the bytecode), and with its bytecode
 compiled by python3.12 (what the Makefile does by default). Both run from the layer zip
-unpacked with its timestamps, as Lambda sees it.
+unpacked with its timestamps, as Lambda sees it. A function's own requirements.txt is
+installed into its build folder as `sam build` does (pip install -r requirements.txt -t, by
+the runtime's python3.12 for this machine's architecture, pip's cache reused) and compiled
+as the layer is; every function template.yaml lists is measured, and one that cannot be
+built or imported prints its error and leaves the others' figures.
 
 Targets: import of `app` <= 2.5 x `import boto3` in the same runtime; first request <= 1.5 x
 the import. `-X importtime` names what to make lazy or drop.
@@ -101,6 +105,12 @@ class Function:
     env: dict[str, str]
     event: dict[str, Any] | None = None
     note: str = ""
+    get_route: str = ""  # its first HTTP API GET without path parameters, if any
+    error: str = ""  # why it has no figures: the build's or the import's error line
+
+
+class Failed(Exception):
+    """One function's build or run failed; the message is its error line."""
 
 
 @dataclass
@@ -127,6 +137,18 @@ def run(cmd: list[str | Path], **kw: Any) -> subprocess.CompletedProcess[str]:
         cmd, capture_output=True, text=True, check=False, **kw)
     if done.returncode != 0:
         raise SystemExit(f"{cmd} failed\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return done
+
+
+def attempt(cmd: list[str | Path], **kw: Any) -> subprocess.CompletedProcess[str]:
+    """`run` for one function's steps: a failure is that function's, named by its last
+    error line, not the bench's."""
+    done: subprocess.CompletedProcess[str] = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, **kw)
+    if done.returncode != 0:
+        lines = [ln.strip() for ln in (done.stderr or done.stdout).splitlines() if ln.strip()]
+        errors = [ln for ln in lines if "Error" in ln or ln.startswith("ERROR")]
+        raise Failed((errors or lines or [f"exit status {done.returncode}"])[-1])
     return done
 
 
@@ -184,7 +206,7 @@ def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 TemplateLoader.add_multi_constructor("!", _any_tag)
 
 
-def functions(workdir: Path) -> list[Function]:
+def functions(workdir: Path, python: Path) -> list[Function]:
     doc = yaml.load((ROOT / "template.yaml").read_text(), Loader=TemplateLoader)  # noqa: S506
     env_global = doc["Globals"]["Function"]["Environment"]["Variables"]
     found = []
@@ -195,11 +217,38 @@ def functions(workdir: Path) -> list[Function]:
             continue
         env = {k: str(v) for k, v in {**env_global, **(props.get("Environment") or {}).get(
             "Variables", {})}.items() if v is not None}
-        # As sam build does: the function's code, copied, never the working tree.
-        code = workdir / name
-        shutil.copytree(ROOT / uri, code, ignore=shutil.ignore_patterns("__pycache__"))
-        found.append(Function(name, code, env))
+        gets = sorted(str(e["Properties"].get("Path")) for e in (props.get("Events") or {})
+                      .values() if e.get("Type") == "HttpApi"
+                      and str(e["Properties"].get("Method", "")).upper() == "GET"
+                      and "{" not in str(e["Properties"].get("Path")))
+        f = Function(name, workdir / name, env, get_route=gets[0] if gets else "")
+        try:
+            build_function(ROOT / uri, f.code, python)
+        except (Failed, OSError) as e:
+            f.error = f"build: {str(e).splitlines()[-1] if str(e) else type(e).__name__}"
+        found.append(f)
     return sorted(found, key=lambda f: f.name)
+
+
+def build_function(source: Path, code: Path, python: Path) -> None:
+    """As sam build does: the function's code, copied, never the working tree; then its
+    requirements.txt installed beside it by the runtime's pip (this machine's architecture,
+    pip's own cache), and what pip installed compiled as the layer's build compiles (pip's
+    timestamp .pyc would go stale once the zip rounds the files' times)."""
+    if not source.is_dir():
+        raise Failed(f"no folder {source.relative_to(ROOT)}")
+    shutil.copytree(source, code, ignore=shutil.ignore_patterns("__pycache__"))
+    requirements = code / "requirements.txt"
+    if not requirements.is_file():
+        return
+    own = set(code.iterdir())
+    attempt([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-compile", "-r", requirements, "-t", code])
+    installed = sorted(set(code.iterdir()) - own)
+    shutil.rmtree(code / "bin", ignore_errors=True)
+    if installed:
+        attempt([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode",
+                 "unchecked-hash", *[p for p in installed if p.name != "bin"]])
 
 
 def load(rel: str) -> dict[str, Any]:
@@ -237,6 +286,12 @@ def first_requests(fns: list[Function]) -> None:
             f.event, f.note = sqs_of(bus), "CaseCreated, case not in table"
         elif area == "files":
             f.event, f.note = load("files/object-created.json"), "upload of no attachment"
+        elif f.get_route:
+            # Like cases: routing, the principal lookup, 403 for a contact the table lacks.
+            e = load("identity/get-me.json")
+            e["routeKey"] = e["requestContext"]["routeKey"] = f"GET {f.get_route}"
+            e["rawPath"] = e["requestContext"]["http"]["path"] = f.get_route
+            f.event, f.note = e, f"GET {f.get_route}, unknown contact"
 
 
 def fresh_ids(event: dict[str, Any]) -> dict[str, Any]:
@@ -255,8 +310,8 @@ def child(python: Path, layer: Path, code: Path, module: str, env: dict[str, str
           event: Path | None) -> dict[str, Any]:
     # -B: Lambda cannot write __pycache__ under /opt or /var/task, so no run may leave
     # bytecode for the next one.
-    done = run([python, "-I", "-B", "-c", CHILD, layer, code, module, str(event or "")],
-               cwd=code, env=env)
+    done = attempt([python, "-I", "-B", "-c", CHILD, layer, code, module,
+                    str(event or "")], cwd=code, env=env)
     line = next(ln for ln in reversed(done.stderr.splitlines()) if ln.startswith("@@"))
     result: dict[str, Any] = json.loads(line[2:])
     return result
@@ -276,8 +331,8 @@ class Imp:
 def importtime(python: Path, layer: Path, code: Path, env: dict[str, str],
                runtime_pkgs: set[str]) -> list[Imp]:
     """Every module `import app` loads, the costliest of ours first."""
-    done = run([python, "-I", "-B", "-X", "importtime", "-c", CHILD, layer, code, "app", ""],
-               cwd=code, env=env)
+    done = attempt([python, "-I", "-B", "-X", "importtime", "-c", CHILD, layer, code, "app",
+                    ""], cwd=code, env=env)
     rows: list[Imp] = []
     levels: list[int] = []
     for ln in done.stderr.splitlines():
@@ -339,7 +394,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="coldstart-"))
     server, endpoint = start_moto()
     try:
-        fns = functions(work / "code")
+        fns = functions(work / "code", python)
         first_requests(fns)
         built = build_layer(work / "built", python)
         # unchecked-hash: the pyc is valid whatever the file times, which the zip rounds to
@@ -363,7 +418,9 @@ def main() -> None:
                 "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000",
                 "_X_AMZN_TRACE_ID": "Root=1-6745a1b2-0123456789abcdef01234567;"
                                     "Parent=53995c3f42cd8ad8;Sampled=1"}
-        boto_env = {**base, "LAMBDA_TASK_ROOT": str(fns[0].code)}
+        nothing = work / "task"  # boto3 alone: a task root with no code in it
+        nothing.mkdir()
+        boto_env = {**base, "LAMBDA_TASK_ROOT": str(nothing)}
         for f in fns:
             area = f.env.get("POWERTOOLS_SERVICE_NAME", f.name)
             f.env = {"POWERTOOLS_METRICS_NAMESPACE": f"Portico/bench/{area}", **base, **f.env,
@@ -376,16 +433,21 @@ def main() -> None:
         samples: dict[tuple[str, str], Sample] = {}
         for label, (_, _, layer) in variants.items():
             for _ in range(RUNS):
-                boto[label].append(child(python, layer, fns[0].code, "boto3", boto_env,
+                boto[label].append(child(python, layer, nothing, "boto3", boto_env,
                                          None)["import_ms"])
             for f in fns:
                 s = samples[(f.name, label)] = Sample()
-                for i in range(RUNS):
+                for i in range(RUNS if not f.error else 0):
                     event_file = None
                     if f.event is not None:
                         event_file = work / f"{f.name}-{label}-{i}.json"
                         event_file.write_text(json.dumps(fresh_ids(f.event)))
-                    r = child(python, layer, f.code, "app", f.env, event_file)
+                    try:
+                        r = child(python, layer, f.code, "app", f.env, event_file)
+                    except Failed as e:
+                        f.error = f"{label} layer: {e}"
+                        print(f"{f.name}: {f.error}", file=sys.stderr, flush=True)
+                        break
                     s.import_ms.append(r["import_ms"])
                     s.import_rss_kb.append(r["import_rss_kb"])
                     if "request_ms" in r:
@@ -408,6 +470,9 @@ def main() -> None:
         print(f"{'':<18}{'src':>7}{'pyc':>7}{'src':>6}{'pyc':>6}{'src':>9}{'pyc':>8}"
               f"{'src':>6}{'pyc':>5}{'import':>8}{'+req':>6}")
         for f in fns:
+            if f.error:
+                print(f"{f.name:<18}{'FAILED':>7}  {f.error}")
+                continue
             src, pyc = samples[(f.name, "src")], samples[(f.name, "pyc")]
             i_s, i_p = med(src.import_ms), med(pyc.import_ms)
             r_s, r_p = med(src.request_ms), med(pyc.request_ms)
@@ -431,7 +496,14 @@ def main() -> None:
         print(f"{'ours':>9}{'cum':>7}{'self':>7}  module <- imported by; then each package's "
               "self time with the stdlib it imported first")
         for f in fns:
-            rows = importtime(python, variants["pyc"][2], f.code, f.env, runtime_pkgs)
+            if f.error:
+                print(f"{f.name}: no figures ({f.error})")
+                continue
+            try:
+                rows = importtime(python, variants["pyc"][2], f.code, f.env, runtime_pkgs)
+            except Failed as e:
+                print(f"{f.name}: no figures ({e})")
+                continue
             app = next(r for r in rows if r.name == "app")
             print(f"{f.name}: app {app.cum_us / 1000:.0f} ms, of which app.py's own body "
                   f"{app.self_us / 1000:.0f}")
