@@ -29,6 +29,12 @@ SQS message and the copy each receive makes. A portal left running held on to al
 Objects are no longer listed, so what nothing else refers to is freed; the dashboard lists
 none. S3 keys and multipart uploads still are: moto's reset closes their files that way.
 
+Every Query listed all of the table's items and sorted them before picking those of its
+partition (or index partition), and then sorted those again: a request's reads cost time in
+proportion to the whole table, so a local portal (and the test suite) slowed as it filled.
+A Query on the table now looks at its own partition only, and one on an index skips the
+first sort; the results are the same.
+
 GlobalSignOut is an unsigned call, so moto cannot tell its region from the request and
 looks for the token in the default region only: signing out from the browser failed. It
 now finds the token's pool the way moto's other unsigned Cognito calls do.
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import threading
 import time
 from collections.abc import Callable
@@ -192,6 +199,41 @@ def _new_model(cls: type[BaseModel], *args: Any, **kwargs: Any) -> BaseModel:
     return instance
 
 
+_querying = threading.local()  # the table a Query of this thread runs on, and its partition
+
+
+def _query(original: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs).arguments
+        _querying.table = self
+        _querying.partition = None if bound.get("index_name") else bound.get("hash_key")
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _querying.table = None
+
+    return query
+
+
+def _all_items(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def all_items(self: Table) -> list[Any]:
+        if getattr(_querying, "table", None) is not self:
+            return list(original(self))
+        # Inside Query, which sorts what it keeps: no order needed here.
+        partition = _querying.partition
+        buckets = list(self.items.values()) if partition is None else (
+            [self.items[partition]] if partition in self.items else [])
+        if not self.range_key_attr:
+            return buckets
+        return [item for bucket in buckets for item in bucket.values()]
+
+    return all_items
+
+
 def _global_sign_out(self: CognitoIdpResponse) -> EmptyResult:
     token = self._get_param("AccessToken")
     self._get_region_agnostic_backend()._find_backend_by_access_token(token).global_sign_out(
@@ -213,4 +255,6 @@ def apply() -> None:
     StreamShard.add = _add_record(StreamShard.add)  # type: ignore[method-assign]
     BaseModel.__new__ = staticmethod(_new_model)  # type: ignore[method-assign]
     CognitoIdpResponse.global_sign_out = _global_sign_out  # type: ignore[method-assign]
+    Table.query = _query(Table.query)  # type: ignore[method-assign]
+    Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign]
     _applied = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from moto.dynamodb.models.table import Table
@@ -170,3 +171,49 @@ def test_stream_records_go_once_every_live_iterator_is_past_them() -> None:
     assert third == second[-1] + 1, "sequence numbers go on after a trim"
     later, _ = read(iterator())
     assert later == [third], "a new reader starts at the first record kept"
+
+
+def test_a_query_reads_its_own_partition_and_answers_as_before(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    moto_fixes.apply()
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                  for n in ("pk", "sk", "g", "gs")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            GlobalSecondaryIndexes=[{"IndexName": "gsi1", "Projection": {"ProjectionType": "ALL"},
+                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                   {"AttributeName": "gs", "KeyType": "RANGE"}]}])
+        rows = [(f"P{i % 5}", f"s{i:03d}", f"G{i % 3}" if i % 2 else None, f"x{i % 4}")
+                for i in range(120)]
+        for pk, sk, g, gs in rows:
+            item = {"pk": {"S": pk}, "sk": {"S": sk}}
+            if g:
+                item.update(g={"S": g}, gs={"S": gs})
+            ddb.put_item(TableName="t", Item=item)
+
+        def keys(items: list[Any]) -> list[str]:
+            return [i["sk"]["S"] for i in items]
+
+        got = ddb.query(TableName="t", KeyConditionExpression="pk = :p AND sk > :s",
+                        ExpressionAttributeValues={":p": {"S": "P2"}, ":s": {"S": "s050"}},
+                        ScanIndexForward=False, Limit=5)
+        assert keys(got["Items"]) == sorted((r[1] for r in rows if r[0] == "P2"
+                                             and r[1] > "s050"), reverse=True)[:5]
+        by_index = sorted((r[3], r[0], r[1]) for r in rows if r[2] == "G1")
+        first = ddb.query(TableName="t", IndexName="gsi1", KeyConditionExpression="g = :g",
+                          ExpressionAttributeValues={":g": {"S": "G1"}}, Limit=7)
+        rest = ddb.query(TableName="t", IndexName="gsi1", KeyConditionExpression="g = :g",
+                         ExpressionAttributeValues={":g": {"S": "G1"}},
+                         ExclusiveStartKey=first["LastEvaluatedKey"])
+        assert keys(first["Items"] + rest["Items"]) == [r[2] for r in by_index]
+        assert ddb.query(TableName="t", KeyConditionExpression="pk = :p",
+                         ExpressionAttributeValues={":p": {"S": "none"}})["Items"] == []
