@@ -127,6 +127,7 @@ export async function accessToken() {
  * the access tokens already handed out (within a minute). */
 export async function signOutEverywhere() {
   const s = session();
+  window.dispatchEvent(new Event("portico:signout"));
   clear();
   if (!s) return;
   const cfg = await config();

@@ -88,9 +88,16 @@ async function connect() {
     retryLater();
     return;
   }
+  // Signed out (or stopped) while the token was being fetched: a revoked token would be
+  // refused at the handshake.
+  if (!handlers.size || socket !== null || !signedIn()) return;
   const ws = new WebSocket(url);
   socket = ws;
   ws.addEventListener("open", () => {
+    if (socket !== ws) {
+      ws.close(); // stopped while connecting; closing then would log a failed handshake
+      return;
+    }
     attempts = 0;
     stopPolling();
     poll(); // what changed while the socket was down
@@ -127,7 +134,15 @@ function stop() {
   pingTimer = null;
   const ws = socket;
   socket = null;
-  if (ws) ws.close();
+  if (ws && ws.readyState !== WebSocket.CONNECTING) ws.close();
+}
+
+// Signing out ends the socket before the tokens are revoked.
+if (typeof window !== "undefined") {
+  window.addEventListener("portico:signout", () => {
+    handlers.clear();
+    stop();
+  });
 }
 
 // A page coming back to the foreground retries at once rather than after its backoff.
