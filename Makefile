@@ -10,7 +10,7 @@ SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv run site test lint unit e2e browser bench openapi fuzz build deploy destroy clean
+.PHONY: help venv tools run site test lint unit e2e browser bench openapi fuzz build deploy destroy clean
 
 help:
 	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
@@ -70,9 +70,18 @@ browser:
 e2e: venv site browser
 	$(VENV)/bin/pytest tests/e2e -q
 
-# The SAM CLI too: a test runs `sam build` and imports what it built.
-test: lint site browser $(SAM)
-	$(VENV)/bin/pytest -q
+# The SAM CLI too: a test runs `sam build` and imports what it built. Test files run on
+# parallel workers, each with a local cloud of its own (tests/conftest.py); most of a test's
+# time is waiting on that cloud, so three workers keep two cores busy.
+TEST_WORKERS ?= 3
+
+# The tools install side by side: three virtualenvs and a browser share nothing.
+tools:
+	@$(MAKE) --no-print-directory -j4 --output-sync=target venv $(CHECKOV) $(SAM) browser
+
+test: tools
+	@$(MAKE) --no-print-directory lint site
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # As modules (python -m bench.x), so that one bench may import another's helpers.
 bench: venv

@@ -70,6 +70,7 @@ class LocalCloud:
         self._clients: dict[str, Any] = {}
         self._session: Any = None
         self._clients_lock = threading.Lock()
+        self._saved_env: dict[str, str | None] = {}
 
     # -- addresses ------------------------------------------------------------------------
     @property
@@ -140,6 +141,8 @@ class LocalCloud:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",
         }
+        # Restored on stop: a process may start another cloud, or mock AWS, after this one.
+        self._saved_env = {k: os.environ.get(k) for k in base_env}
         os.environ.update(base_env)
 
         t = Template(self.template_path, stack_name=self.stack_name, region=self.region,
@@ -203,8 +206,20 @@ class LocalCloud:
             w.stop(timeout=max(0.1, deadline - time.monotonic()))
         if self._gateway is not None:
             self._gateway.stop()
+            self._gateway = None
         if self._moto is not None:
             self._moto.stop()
+            self._moto = None
+        for k, v in self._saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        self._saved_env = {}
+
+    @property
+    def running(self) -> bool:
+        return self._moto is not None
 
     def __enter__(self) -> LocalCloud:
         return self.start()

@@ -27,10 +27,65 @@ def sample_event(name: str) -> dict[str, Any]:
     return data
 
 
+UNIT = ROOT / "tests" / "unit"
+SPREAD = "spread"
+_clouds: list[LocalCloud] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{SPREAD}: the tests of this file may each run on another worker "
+                   "(`make test` runs files on parallel workers, each with its own cloud)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # With `--dist loadgroup` a file's tests stay together on one worker, in order, beside
+    # that worker's own local cloud; a `spread` file's tests go out one by one.
+    for item in items:
+        if not item.get_closest_marker(SPREAD):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Unit tests mock AWS in this process: moto's mock_aws resets the backends the local cloud
+    # serves from, and the cloud's background invocations set os.environ. They run after the
+    # tests that use the cloud (collection order, which xdist keeps), so the cloud ends first.
+    uses_cloud = "cloud" in getattr(item, "fixturenames", ())
+    if item.path.is_relative_to(UNIT) and not uses_cloud:
+        for c in _clouds:
+            c.stop()
+    elif uses_cloud and any(not c.running for c in _clouds):
+        pytest.fail("the local cloud was stopped for the unit tests: run them after this one")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            exitstatus: int, config: pytest.Config) -> None:
+    # The fuzz's request counts are figures people quote; show them even when it passes.
+    # Here, not beside the fuzz: under xdist the summary is written where only this
+    # conftest is loaded.
+    rows = [(report.nodeid, dict(report.user_properties))
+            for outcome in ("passed", "failed")
+            for report in terminalreporter.stats.get(outcome, [])
+            if report.when == "call"]
+    rows = [(nodeid, props) for nodeid, props in rows if "fuzz_requests" in props]
+    if not rows:
+        return
+    terminalreporter.section("fuzz")
+    for nodeid, props in rows:
+        terminalreporter.write_line(
+            f"{nodeid.rsplit('::', 1)[-1]}: {props['fuzz_requests']} requests in "
+            f"{float(props['fuzz_seconds']):.1f} s, {props['fuzz_findings']} findings")
+    total = sum(int(props["fuzz_requests"]) for _, props in rows)
+    seconds = sum(float(props["fuzz_seconds"]) for _, props in rows)
+    terminalreporter.write_line(f"total: {total} requests in {seconds:.1f} s")
+
+
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     site = build_site(output=tmp_path_factory.mktemp("site") / "site")
     with LocalCloud(port=0, site_dir=site) as c:
+        _clouds.append(c)
         # The whole suite invites far more people into the demo accounts within an hour
         # than any account would; the per-address limit stays as deployed.
         for fn in c.functions.values():
@@ -75,6 +130,19 @@ class Portal:
 
     def get(self, path: str, **kw: Any) -> requests.Response:
         return self.request("GET", path, **kw)
+
+    def every(self, path: str, *, as_user: str, **params: Any) -> list[dict[str, Any]]:
+        """All items of a list, page by page: other tests add to the same demo accounts."""
+        items: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            r = self.get(path, as_user=as_user,
+                         params={"limit": 100, **params, **({"cursor": cursor} if cursor else {})})
+            assert r.status_code == 200, r.text
+            items += r.json()["items"]
+            cursor = r.json().get("next_cursor")
+            if not cursor:
+                return items
 
 
 @pytest.fixture(scope="session")

@@ -52,8 +52,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
            "SAM_CLI_TELEMETRY": "0"}
     if "pyenv" in str(python):  # pyenv's shims answer only for the versions selected
         env["PYENV_VERSION"] = f"{platform.python_version()}:{python.parent.parent.name}"
-    run([SAM, "build", "--build-dir", out, "--template", ROOT / "template.yaml"], cwd=ROOT,
-        env=env)
+    # From a directory of its own: sam keeps dependency folders under ./.aws-sam, which a
+    # developer's own `make build` shares and cleans.
+    run([SAM, "build", "--build-dir", out, "--template", ROOT / "template.yaml"],
+        cwd=out.parent, env=env)
     return out
 
 

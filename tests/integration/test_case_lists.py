@@ -137,6 +137,7 @@ def test_assigned_to_me(portal: Portal, cloud: LocalCloud) -> None:
     assert portal.get("/cases?scope=assigned", as_user=CONTACT).status_code == 403
 
 
+@pytest.mark.runs_first
 def test_migrate_keys_rekeys_old_cases_once_and_resumes(portal: Portal, cloud: LocalCloud,
                                                         fresh_account: str,
                                                         tmp_path: Any) -> None:

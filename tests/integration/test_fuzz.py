@@ -4,7 +4,8 @@ once with no token.
 
 Every answer must be below 500 and match its documented schema; with no token, every route
 that needs one must answer 401. The fuzz leaves profiles and cases behind in the session's
-shared local cloud, so it runs after every other test (`runs_last`, see conftest.py).
+shared local cloud, so it runs after every other test of that cloud (`runs_last`, see
+conftest.py).
 
 PORTICO_FUZZ_EXAMPLES (default 3) sets the examples per operation of the fuzzing phase;
 `make fuzz` runs longer. PORTICO_FUZZ_SEED picks the seed (default fixed, so a failure
@@ -52,7 +53,8 @@ ENDS_SESSION = ("POST /me/sign-out",)
 # Real values are used this often; the rest are generated, mostly unknown or malformed.
 REAL_VALUE_PROBABILITY = 0.5
 
-pytestmark = pytest.mark.runs_last
+# Each run may go to a worker of its own, after that worker's other tests of its cloud.
+pytestmark = [pytest.mark.runs_last, pytest.mark.spread]
 
 
 @schemathesis.serializer("application/x-ndjson")

@@ -6,6 +6,7 @@ office's)."""
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from decimal import Decimal
@@ -36,6 +37,7 @@ def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
 
 
+@functools.cache  # parsing every module takes a while, and a dozen tests ask
 def _event_calls() -> list[tuple[str, ast.expr]]:
     """The first argument of every `<x>.event(...)` call in the code, with its file."""
     calls = []
