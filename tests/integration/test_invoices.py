@@ -249,16 +249,15 @@ def test_a_contact_from_the_back_office_is_invited_and_a_member_gets_new_roles(
                                    "version": 1})
 
     def pending() -> bool:
-        items = portal.get("/accounts/acc-northwind/invitations", as_user=NORA).json()["items"]
-        return any(i["email"] == email and i["roles"] == ["billing"] for i in items)
+        return any(i["email"] == email and i["roles"] == ["billing"]
+                   for i in portal.every("/accounts/acc-northwind/invitations", as_user=NORA))
     wait_for(pending, timeout=20)
     # Ned is a member: the back office makes him a billing contact too.
     put(cloud, "ContactUpserted", {"account_number": "A-1001", "email": NED, "name": "Ned",
                                    "roles": ["contact", "billing"], "version": 1})
     try:
         def roles() -> bool:
-            people = portal.get("/accounts/acc-northwind/contacts?limit=100",
-                                as_user=NORA).json()["items"]
+            people = portal.every("/accounts/acc-northwind/contacts", as_user=NORA)
             return any(p["email"] == NED and sorted(p["roles"]) == ["billing", "contact"]
                        for p in people)
         wait_for(roles, timeout=20)
