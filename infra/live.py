@@ -144,10 +144,12 @@ class LiveGateway:
             if not 200 <= status < 300:
                 body = result.get("body") or "" if isinstance(result, dict) else ""
                 return Response(body, status=status, content_type="application/json")
-        ws = simple_websocket.Server.accept(environ, max_message_size=MAX_FRAME_BYTES)
-        c = Connection(connection_id, ws, request.remote_addr or "127.0.0.1",
-                       request.headers.get("User-Agent", ""), connected_at=connected_at)
+        # Registered under the lock taken before the handshake: once the client is connected,
+        # the management API knows its connection, as on AWS.
         with self._lock:
+            ws = simple_websocket.Server.accept(environ, max_message_size=MAX_FRAME_BYTES)
+            c = Connection(connection_id, ws, request.remote_addr or "127.0.0.1",
+                           request.headers.get("User-Agent", ""), connected_at=connected_at)
             self._connections[connection_id] = c
         reason, status_code = "Client closed the connection", 1000
         try:

@@ -28,6 +28,16 @@ def sample_event(name: str) -> dict[str, Any]:
 
 
 UNIT = ROOT / "tests" / "unit"
+
+
+def _no_proxies(url: str, no_proxy: str | None = None) -> dict[str, str]:
+    return {}
+
+
+# The local cloud sets each function's variables in os.environ around its invocations, on
+# its own threads, and removes them after; requests walks all of os.environ for proxy
+# settings on every call, and a variable removed mid-walk is a KeyError. Tests use no proxy.
+requests.sessions.get_environ_proxies = _no_proxies  # type: ignore[assignment]
 SPREAD = "spread"
 _clouds: list[LocalCloud] = []
 
