@@ -11,9 +11,7 @@ fails its record, and SQS retries it, then parks it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -25,7 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portico import idempotency
@@ -41,6 +39,7 @@ config = IdempotencyConfig(event_key_jmespath="id", payload_validation_jmespath=
                            expires_after_seconds=7 * 24 * 3600)
 
 
+@idempotency.once("ingest", config, keyword="event")
 def apply(event: dict[str, Any]) -> dict[str, str]:
     detail_type, source = str(event.get("detail-type", "")), str(event.get("source", ""))
     parsed = inbound.validate(detail_type, event.get("detail") or {})
@@ -58,14 +57,6 @@ def apply(event: dict[str, Any]) -> dict[str, str]:
     return {"outcome": outcome}
 
 
-@cache
-def handle() -> Callable[..., dict[str, str]]:
-    wrapped: Callable[..., dict[str, str]] = idempotent_function(
-        data_keyword_argument="event", persistence_store=idempotency.store("ingest"),
-        config=config)(apply)
-    return wrapped
-
-
 def park(record: SQSRecord, reason: str) -> None:
     inbound.park(record.body, reason)
     logger.error("event parked", extra={"reason": reason, "message_id": record.message_id})
@@ -77,7 +68,7 @@ def on_record(record: SQSRecord) -> None:
         event = json.loads(record.body, parse_float=Decimal)
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):
             raise inbound.Rejected("not an EventBridge event")
-        handle()(event=event)
+        apply(event=event)
     except inbound.Rejected as e:
         park(record, str(e))
     except (json.JSONDecodeError, UnicodeDecodeError):

@@ -12,8 +12,6 @@ never holds up the rest of its batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -25,7 +23,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -41,6 +39,7 @@ config = IdempotencyConfig(event_key_jmespath="[id, cursor]", payload_validation
                            expires_after_seconds=7 * 24 * 3600)
 
 
+@idempotency.once("notifier", config, keyword="job")
 def notify(job: dict[str, Any]) -> dict[str, Any]:
     done = notifier.handle(job["event"], cursor=job.get("cursor"))
     if done.more:  # an announcement's audience goes on in another invocation
@@ -54,14 +53,6 @@ def notify(job: dict[str, Any]) -> dict[str, Any]:
     return {"stored": done.stored, "mailed": done.mailed}
 
 
-@cache
-def handle() -> Callable[..., dict[str, Any]]:
-    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
-        data_keyword_argument="job", persistence_store=idempotency.store("notifier"),
-        config=config)(notify)
-    return wrapped
-
-
 def on_record(record: SQSRecord) -> None:
     try:
         body = json.loads(record.body)
@@ -72,7 +63,7 @@ def on_record(record: SQSRecord) -> None:
     job = {"id": event["id"], "type": event["type"], "cursor": body.get("cursor"),
            "event": event}
     try:
-        handle()(job=job)
+        notify(job=job)
     except notifier.MailLater as e:
         attempt = int(record.attributes.approximate_receive_count or 1)
         if attempt >= delivery.LAST_ATTEMPT:

@@ -7,8 +7,6 @@ leaves an already-queued case alone, so a redelivered event changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -19,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portico import idempotency
@@ -36,6 +34,7 @@ config = IdempotencyConfig(event_key_jmespath="id", payload_validation_jmespath=
                            expires_after_seconds=7 * 24 * 3600)
 
 
+@idempotency.once("workflows", config, keyword="event")
 def route(event: dict[str, Any]) -> dict[str, Any]:
     if event["type"] == "CaseCreated":
         routed = desk.route(event["data"]["case_id"], event_id=event["id"])
@@ -45,20 +44,10 @@ def route(event: dict[str, Any]) -> dict[str, Any]:
     return {"ignored": event["type"]}
 
 
-@cache
-def handle() -> Callable[..., dict[str, Any]]:
-    """`route`, remembered per event id (wrapped on first use: the store's client is made
-    then, not while the function starts)."""
-    wrapped: Callable[..., dict[str, Any]] = idempotent_function(
-        data_keyword_argument="event", persistence_store=idempotency.store("workflows"),
-        config=config)(route)
-    return wrapped
-
-
 def on_record(record: SQSRecord) -> None:
     bus_event = json.loads(record.body)
     envelope = Event.model_validate(bus_event["detail"])
-    handle()(event=envelope.model_dump())
+    route(event=envelope.model_dump())
 
 
 @logger.inject_lambda_context
