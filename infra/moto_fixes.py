@@ -35,6 +35,10 @@ proportion to the whole table, so a local portal (and the test suite) slowed as 
 A Query on the table now looks at its own partition only, and one on an index skips the
 first sort; the results are the same.
 
+The event sources (infra/workers.py) poll moto. So that an idle one need not poll often
+to be prompt, `watch` tells a source when a message reaches its queue or a record its
+table's stream, and it polls at once.
+
 GlobalSignOut is an unsigned call, so moto cannot tell its region from the request and
 looks for the token in the default region only: signing out from the browser failed. It
 now finds the token's pool the way moto's other unsigned Cognito calls do.
@@ -42,6 +46,7 @@ now finds the token's pool the way moto's other unsigned Cognito calls do.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import inspect
@@ -58,6 +63,7 @@ from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+from moto.sqs.models import Queue
 
 _lock = threading.RLock()
 _applied = False
@@ -161,11 +167,47 @@ def _trim(backend: DynamoDBStreamsBackend, shard: StreamShard) -> None:
         shard.starting_sequence_number += read
 
 
+_watchers: dict[tuple[str, str], list[Callable[[], None]]] = {}
+_watchers_lock = threading.Lock()
+
+
+def watch(kind: str, name: str, wake: Callable[[], None]) -> Callable[[], None]:
+    """Call `wake` whenever a message reaches the queue `name` (kind "sqs") or a record the
+    stream of the table `name` (kind "stream"); answers the function that stops it."""
+    with _watchers_lock:
+        _watchers.setdefault((kind, name), []).append(wake)
+
+    def unwatch() -> None:
+        with _watchers_lock, contextlib.suppress(ValueError):
+            _watchers.get((kind, name), []).remove(wake)
+
+    return unwatch
+
+
+def _notify(kind: str, name: str) -> None:
+    with _watchers_lock:
+        wakes = list(_watchers.get((kind, name), ()))
+    for wake in wakes:
+        wake()
+
+
 def _add_record(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def add(self: StreamShard, *args: Any, **kwargs: Any) -> Any:
         with _lock:
-            return original(self, *args, **kwargs)
+            result = original(self, *args, **kwargs)
+        _notify("stream", self.table.name)
+        return result
+
+    return add
+
+
+def _add_message(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def add(self: Queue, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _notify("sqs", self.name)
+        return result
 
     return add
 
@@ -256,5 +298,6 @@ def apply() -> None:
     BaseModel.__new__ = staticmethod(_new_model)  # type: ignore[method-assign]
     CognitoIdpResponse.global_sign_out = _global_sign_out  # type: ignore[method-assign]
     Table.query = _query(Table.query)  # type: ignore[method-assign]
+    Queue.add_message = _add_message(Queue.add_message)  # type: ignore[method-assign]
     Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign]
     _applied = True

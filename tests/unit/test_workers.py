@@ -62,7 +62,7 @@ def test_an_idle_worker_backs_off_to_a_second_and_polls_fast_again_after_work() 
         return False
 
     w = Counting("counting")
-    w._stop.wait = wait  # type: ignore[method-assign]
+    w._wake.wait = wait  # type: ignore[method-assign]
     w._run()
     assert waits == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 0.1]
 
@@ -217,3 +217,40 @@ def test_a_query_reads_its_own_partition_and_answers_as_before(
         assert keys(first["Items"] + rest["Items"]) == [r[2] for r in by_index]
         assert ddb.query(TableName="t", KeyConditionExpression="pk = :p",
                          ExpressionAttributeValues={":p": {"S": "none"}})["Items"] == []
+
+
+def test_a_watched_worker_polls_when_its_queue_gets_a_message(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    moto_fixes.apply()
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    polled = threading.Event()
+
+    class Sleepy(Worker):
+        idle_sleep = max_idle_sleep = 60.0  # it would not poll again on its own
+
+        def poll_once(self) -> int:
+            if polls:
+                polled.set()
+            polls.append(time.monotonic())
+            return 0
+
+    polls: list[float] = []
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        url = sqs.create_queue(QueueName="wake-test")["QueueUrl"]
+        w = Sleepy("sleepy")
+        w.watches = [("sqs", "wake-test")]
+        w.start()
+        try:
+            assert wait_for(lambda: polls, timeout=5)
+            sent = time.monotonic()
+            sqs.send_message(QueueUrl=url, MessageBody="work")
+            assert polled.wait(5)
+            assert polls[1] - sent < 1.0
+        finally:
+            w.stop()
+    assert not moto_fixes._watchers.get(("sqs", "wake-test"))  # stopping unwatches
