@@ -43,6 +43,9 @@ SECURITY_SCHEME = "cognito"
 ACCOUNT_HEADER = "X-Portico-Account"
 # portico.http.principal accepts exactly this; documented here so clients and fuzzers see it.
 ACCOUNT_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+# portico.http answers a signed-in POST with this header once (the IETF draft's header).
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_PATTERN = r"^[\x21-\x7e]{1,255}$"
 
 # The error answers every operation documents: status -> (component name, description).
 ERRORS: dict[int, tuple[str, str]] = {
@@ -292,6 +295,17 @@ def _operation(op: dict[str, Any], route: Any, renames: dict[str, str], area: st
             "schema": {"type": "string", "pattern": ACCOUNT_PATTERN},
         })
         op["security"] = [{SECURITY_SCHEME: list(route.scopes)}]
+        if method.upper() == "POST":
+            params.append({
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "The same key again from the same caller within 24 hours "
+                               "answers the first success again (with `Idempotent-Replayed: "
+                               "true`) and changes nothing; with another request it is 422, "
+                               "while the first is still being answered 409.",
+                "schema": {"type": "string", "pattern": IDEMPOTENCY_PATTERN},
+            })
     if params:
         op["parameters"] = params
     responses = {k: v for k, v in op.get("responses", {}).items() if k != "422"}

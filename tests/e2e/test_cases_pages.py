@@ -4,6 +4,7 @@ reads the agent's reply; the agent works it from the staff console."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -94,3 +95,19 @@ def test_customer_cannot_open_another_accounts_case(page: Page, portal: Portal) 
     page.goto(f"/cases/view/?id={theirs['id']}")
     expect(page.get_by_role("alert")).to_have_text("No such case.")
     expect(page.locator("#case")).to_be_hidden()
+
+
+def test_a_double_click_opens_one_case(page: Page, portal: Portal) -> None:
+    sign_in(page, "contact@northwind.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    expect(page.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    ready(page)
+    subject = f"Twice clicked {uuid.uuid4().hex[:6]}"
+    form = page.locator("#case-form")
+    form.get_by_label("Subject").fill(subject)
+    form.get_by_label("Description").fill("One click too many.")
+    form.get_by_role("button", name="Open the case").dblclick()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
+    mine = portal.every("/cases", as_user="contact@northwind.example", scope="mine")
+    assert [c["subject"] for c in mine].count(subject) == 1

@@ -138,9 +138,10 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "ses:SendEmail": {MAIL_FROM + MAIL, MAIL_FROM + MAIL.split("@")[1]},
     },
     # An account's invoices (gsi1), of one status (gsi2); balance; copy requests and their
-    # rate limit; the PDFs: the back office's and the portal's renderings.
+    # rate limit; the PDFs: the back office's and the portal's renderings. DeleteItem: a
+    # keyed POST that fails forgets its Idempotency-Key.
     "InvoicesFunction": {
-        **_grant(TABLE_RW, TABLE),
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),
         "dynamodb:Query": {f"{TABLE}/index/gsi1", f"{TABLE}/index/gsi2"},
         "s3:GetObject": {"DocumentsBucket.Arn/invoices/*"},
         "s3:PutObject": {"DocumentsBucket.Arn/invoices/rendered/*"},
@@ -163,9 +164,10 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                  "IntegrationInboundQueue.Arn"),
     },
-    # The caller's inbox and unread notifications (gsi1), counts, unsubscribing.
+    # The caller's inbox and unread notifications (gsi1), counts, unsubscribing; DeleteItem:
+    # a keyed POST that fails forgets its Idempotency-Key.
     "NotificationsFunction": {
-        **_grant(TABLE_RW, TABLE),
+        **_grant([*TABLE_RW, "dynamodb:DeleteItem"], TABLE),
         "dynamodb:Query": {TABLE, f"{TABLE}/index/gsi1"},
     },
     # Announcements and the ones not yet ended (Query).

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -22,14 +24,23 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from portico import inputs
+from portico import idempotency, inputs
 from portico.errors import (
     BadRequest,
+    Conflict,
+    Invalid,
     PayloadTooLarge,
     PorticoError,
+    Throttled,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -181,6 +192,10 @@ def _media_type(headers: Mapping[str, Any]) -> tuple[str, str]:
     return media.strip().lower(), charset
 
 
+def _method(event: Mapping[str, Any]) -> str:
+    return str(((event.get("requestContext") or {}).get("http") or {}).get("method", ""))
+
+
 def _refusal(event: dict[str, Any],
              other: Mapping[str, OtherBody] | None = None) -> PorticoError | None:
     """What is wrong with the request before any route reads it, if anything. Leaves the
@@ -188,7 +203,7 @@ def _refusal(event: dict[str, Any],
     for name, value in (event.get("pathParameters") or {}).items():
         if len(str(value)) > MAX_PATH_PARAMETER or not str(value).isprintable():
             return BadRequest(f"The {name} in the address is not valid.")
-    method = ((event.get("requestContext") or {}).get("http") or {}).get("method", "")
+    method = _method(event)
     body = event.get("body")
     if method not in _WITH_BODY or not body:
         return None
@@ -221,6 +236,68 @@ def _refusal(event: dict[str, Any],
     return None
 
 
+# `Idempotency-Key` (IETF draft "The Idempotency-Key HTTP Header Field"): a POST sent again
+# with the same key by the same user answers what the first answered, for 24 hours, and
+# does nothing more, so a double click or a retry after a lost answer makes one case.
+# Only a success is remembered: after an error the same key may try again. Each user's keys
+# are a partition of their own, not one for the whole portal.
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_REMEMBER = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="request",
+                              expires_after_seconds=24 * 3600)
+_first = threading.local()
+
+
+class _Forgotten(Exception):
+    """An answer not to remember (an error): Powertools drops the key when this is raised."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(result.get("statusCode"))
+        self.result = result
+
+
+def _answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The first answer to a keyed request (the resolver's, set by `_once`)."""
+    _first.fresh = True
+    result: dict[str, Any] = _first.resolve()
+    if not 200 <= int(result.get("statusCode", 500)) < 300:
+        raise _Forgotten(result)
+    return result
+
+
+def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    if not _KEY.match(key):
+        return _plain(BadRequest("Idempotency-Key is 1-255 visible ASCII characters."))
+    claims = _claims(event) or {}
+    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+    # What must be the same for a repeat: the route, the address, the account acted in and
+    # the body.
+    fingerprint = hashlib.sha256(json.dumps(
+        [event.get("rawPath"), event.get("rawQueryString"), headers.get("x-portico-account"),
+         event.get("body")]).encode()).hexdigest()
+    store = idempotency.store(f"http#{claims.get('sub', '')}")
+    _first.resolve, _first.fresh = resolve, False
+    try:
+        result: dict[str, Any] = idempotent_function(
+            data_keyword_argument="request", persistence_store=store, config=_REMEMBER)(
+                _answer)(request={"key": f"{event.get('routeKey')}#{key}",
+                                  "request": fingerprint})
+    except _Forgotten as e:
+        return e.result
+    except IdempotencyValidationError:
+        return _plain(Invalid("This Idempotency-Key was used for another request."))
+    except IdempotencyAlreadyInProgressError:
+        return _plain(Conflict("A request with this Idempotency-Key is still being answered."))
+    except IdempotencyPersistenceLayerError:
+        logger.exception("the Idempotency-Key store failed")
+        return _plain(Throttled())
+    finally:
+        _first.resolve = None
+    if not _first.fresh:
+        result = {**result, "headers": {**(result.get("headers") or {}),
+                                         "Idempotent-Replayed": "true"}}
+    return result
+
+
 def _plain(e: PorticoError) -> dict[str, Any]:
     """A domain error as the Lambda answer, for a request refused before the resolver."""
     return {"statusCode": e.status, "isBase64Encoded": False,
@@ -242,7 +319,17 @@ class PortalResolver(APIGatewayHttpResolver):
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         event = dict(event)
         refused = _refusal(event, self.other_bodies)
-        result = _plain(refused) if refused is not None else super().resolve(event, context)
+        key = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}.get(
+            "idempotency-key")
+        if refused is not None:
+            result = _plain(refused)
+        elif key is not None and _method(event) == "POST" and _claims(event) is not None:
+            if hasattr(context, "get_remaining_time_in_millis"):
+                _REMEMBER.register_lambda_context(context)
+            result = _once(event, str(key),
+                           lambda: APIGatewayHttpResolver.resolve(self, event, context))
+        else:
+            result = super().resolve(event, context)
         result["headers"] = {**(result.get("headers") or {}), "Cache-Control": "no-store"}
         return result
 

@@ -20,10 +20,17 @@ export function actIn(accountId) {
   sessionStorage.setItem("portico.account", accountId);
 }
 
-export async function api(path, { method = "GET", body, auth = true } = {}) {
+/** A key for one thing the user asks to create: sent again with every retry of it (a double
+ * click, a resend after a lost answer), the API makes it once. A new one after success. */
+export function newKey() {
+  return crypto.randomUUID();
+}
+
+export async function api(path, { method = "GET", body, auth = true, key } = {}) {
   const cfg = await config();
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (key) headers["Idempotency-Key"] = key;
   if (auth) {
     try {
       headers.Authorization = `Bearer ${await accessToken()}`;

@@ -1,6 +1,6 @@
 // One resource: its rules, a week of free and taken times in its own time zone, and the
 // form that books one; for staff also the week's bookings of the resource.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { t, url } from "../i18n.js";
 import { start } from "../shell.js";
 import {
@@ -212,6 +212,7 @@ start(async (me) => {
     });
 
     // -- booking -------------------------------------------------------------------------------
+    let bookingKey = newKey();
     $("book-form").addEventListener("submit", (event) => {
       event.preventDefault();
       if (!chosen) return;
@@ -224,7 +225,8 @@ start(async (me) => {
         const body = { resource_id: r.id, start: chosen.start,
           end: utc(begin + Number($("duration").value) * MINUTE), ...(note ? { note } : {}) };
         try {
-          const made = await api("/bookings", { method: "POST", body });
+          const made = await api("/bookings", { method: "POST", body, key: bookingKey });
+          bookingKey = newKey();
           booked(made);
         } catch (e) {
           $("book-error").textContent = problem(e, { 409: "bookings.error.conflict" });

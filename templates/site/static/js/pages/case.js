@@ -1,5 +1,5 @@
 // One case: its details and service level, the conversation, attachments, status, rating.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
 
@@ -119,12 +119,14 @@ start(async (me) => {
     return items;
   }
 
+  let commentKey = newKey();
   $("comment-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
     try {
-      await api(`${path}/comments`, { method: "POST", body: {
+      await api(`${path}/comments`, { method: "POST", key: commentKey, body: {
         body: $("comment").value.trim(), internal: staff && $("internal").checked } });
+      commentKey = newKey();
       $("comment").value = "";
       $("internal").checked = false;
       await show();

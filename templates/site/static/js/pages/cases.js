@@ -1,5 +1,5 @@
 // Cases: the caller's (or the account's, or a staff queue's) cases, and a new-case form.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { date, t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { suggestArticles } from "./kb-suggest.js";
@@ -99,11 +99,12 @@ start(async (me) => {
   $("category").addEventListener("change", customFields);
   customFields();
   const articles = suggestArticles(me, $("subject"));
+  const submission = newKey(); // the page moves to the case once it is made
   $("case-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("cases-error").textContent = "";
     try {
-      const created = await api("/cases", { method: "POST", body: {
+      const created = await api("/cases", { method: "POST", key: submission, body: {
         subject: $("subject").value.trim(), description: $("description").value.trim(),
         category: $("category").value, priority: $("priority").value, fields: fieldValues(),
       } });
