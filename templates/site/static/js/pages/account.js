@@ -1,5 +1,5 @@
 // The account's people and invitations, for those who may see or manage them.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { changeRequestsPanel, mayAsk } from "./change-requests.js";
@@ -141,15 +141,17 @@ start(async (me) => {
     $("invitations-section").hidden = false;
     roleBoxes($("invite-roles"), can.roles, [], "invite-role", false);
     $("invite-language").value = me.language;
+    let inviteKey = newKey(); // sent with every try of this one
     $("invite-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";
       try {
         const created = await api(`${base}/invitations`, {
-          method: "POST",
+          method: "POST", key: inviteKey,
           body: { email: $("invite-email").value.trim(), roles: checked($("invite-roles")),
                   language: $("invite-language").value },
         });
+        inviteKey = newKey();
         $("invite-sent").textContent = t("account.invite.sent", { email: created.email });
         $("invite-link").href = created.link;
         $("invite-link").textContent = created.link;

@@ -1,7 +1,7 @@
 // The staff's announcements: every one with its status; administrators publish, edit and
 // withdraw them, agents read. Times are picked in the reader's own time zone and sent as
 // ISO 8601 with the zone.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { t } from "../i18n.js";
 import { severityName } from "../notify.js";
 import { start } from "../shell.js";
@@ -156,6 +156,7 @@ start(async (me) => {
     return placed;
   }
 
+  let announcementKey = newKey(); // sent with every try of this one
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     sending(save, async () => {
@@ -165,7 +166,8 @@ start(async (me) => {
       try {
         const saved = editing
           ? await api(`/announcements/${encodeURIComponent(editing.id)}`, { method: "PUT", body })
-          : await api("/announcements", { method: "POST", body });
+          : await api("/announcements", { method: "POST", body, key: announcementKey });
+        if (editing === null) announcementKey = newKey();
         closeForm();
         $("ann-status").textContent = t(editing === null ? "ann.published" : "ann.saved", { title: saved.title });
         await load();

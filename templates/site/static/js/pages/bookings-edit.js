@@ -1,6 +1,6 @@
 // The staff's resource editor: a new resource, or one resource's basic fields, opening
 // hours and who may book it. Blackouts are kept as they are.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { t, url } from "../i18n.js";
 import { start } from "../shell.js";
 import {
@@ -185,6 +185,7 @@ start(async (me) => {
     open(null);
   }
 
+  const resourceKey = newKey(); // sent with every try of this one
   $("resource-form").addEventListener("submit", (event) => {
     event.preventDefault();
     $("edit-result").textContent = "";
@@ -200,7 +201,7 @@ start(async (me) => {
           saved(await api(`/resources/${encodeURIComponent(current.id)}`,
             { method: "PUT", body: { ...body, version: current.version } }), false);
         } else {
-          const made = await api("/resources", { method: "POST", body });
+          const made = await api("/resources", { method: "POST", body, key: resourceKey });
           history.replaceState(null, "", `${url("/bookings/edit/")}?id=${encodeURIComponent(made.id)}`);
           saved(made, true);
         }

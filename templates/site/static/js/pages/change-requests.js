@@ -1,7 +1,7 @@
 // Change requests: the account's sensitive details (addresses, VAT id, invoice e-mail)
 // change only after staff review. Customers ask and follow their requests; staff compare
 // before and after and approve or reject.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { t } from "../i18n.js";
 import { sending } from "./bookings-common.js";
 import { $, known, problem, when, withSkeleton } from "./notify-common.js";
@@ -199,6 +199,7 @@ export async function changeRequestsPanel(me) {
     return problem(e, { 429: "cr.error.limit" });
   }
 
+  let requestKey = newKey(); // sent with every try of this one
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     sending(send, async () => {
@@ -209,7 +210,8 @@ export async function changeRequestsPanel(me) {
         return;
       }
       try {
-        const created = await api("/me/change-requests", { method: "POST", body });
+        const created = await api("/me/change-requests", { method: "POST", body, key: requestKey });
+        requestKey = newKey();
         form.reset();
         toggle(false);
         $("cr-status").textContent = t("cr.sent", { fields: created.fields.map(fieldName).join(", ") });

@@ -1,6 +1,6 @@
 // One invoice: its lines, taxes and totals, the details beside them, the PDF to download
 // and a copy to ask for by e-mail or post.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { t } from "../i18n.js";
 import { start } from "../shell.js";
 import { $, sending } from "./bookings-common.js";
@@ -105,6 +105,7 @@ start(async () => {
     }, t("invoices.pdf.preparing"));
   });
 
+  let copyKey = newKey(); // sent with every try of this one
   $("copy-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const send = $("copy-send");
@@ -114,7 +115,8 @@ start(async () => {
     const note = $("copy-note").value.trim();
     sending(send, async () => {
       try {
-        await api(`${path}/copy-requests`, { method: "POST", body: { channel, note } });
+        await api(`${path}/copy-requests`, { method: "POST", body: { channel, note }, key: copyKey });
+        copyKey = newKey();
         $("copy-note").value = "";
         $("copy-result").textContent = t(`invoices.copy.done.${channel}`, { number: inv.number });
       } catch (e) {

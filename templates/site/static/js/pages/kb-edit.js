@@ -2,7 +2,7 @@
 // text with a live preview, Save draft; admins also publish and archive. The preview is
 // drawn here from a small part of Markdown (headings, lists, quotes, tables, code, bold,
 // italics, links); the article page shows the server's full rendering once saved.
-import { api } from "../api.js";
+import { api, newKey } from "../api.js";
 import { t, url } from "../i18n.js";
 import { $, confirmInline, loader, problem, sending } from "./bookings-common.js";
 import { el, isStaff, kb, startKb } from "./kb-common.js";
@@ -263,6 +263,7 @@ startKb(async (me) => {
     $("editor-status").textContent = "";
   }
 
+  const articleKey = newKey(); // sent with every try of this one
   $("article-form").addEventListener("submit", (event) => {
     event.preventDefault();
     sending($("save"), async () => {
@@ -273,7 +274,7 @@ startKb(async (me) => {
         const saved = article
           ? await api(`/kb/articles/${encodeURIComponent(article.id)}`,
             { method: "PUT", body: { ...body, version: article.version } })
-          : await api("/kb/articles", { method: "POST", body });
+          : await api("/kb/articles", { method: "POST", body, key: articleKey });
         done(saved, "kb.editor.saved");
       } catch (e) {
         failed(e);
