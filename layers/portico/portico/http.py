@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -24,16 +25,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from portico import idempotency, inputs
+from portico import inputs
 from portico.errors import (
     BadRequest,
     Conflict,
@@ -47,6 +42,9 @@ from portico.errors import (
 from portico.principal import Principal, resolve
 from portico.settings import settings
 from portico.store import THROTTLING_CODES
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 logger = Logger()
 
@@ -242,9 +240,16 @@ def _refusal(event: dict[str, Any],
 # Only a success is remembered: after an error the same key may try again. Each user's keys
 # are a partition of their own, not one for the whole portal.
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_REMEMBER = IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="request",
-                              expires_after_seconds=24 * 3600)
 _first = threading.local()
+
+
+@functools.cache
+def _remember() -> IdempotencyConfig:
+    # Imported here: most requests carry no key, and every API function imports this module.
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="request",
+                             expires_after_seconds=24 * 3600)
 
 
 class _Forgotten(Exception):
@@ -264,7 +269,17 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]],
+          context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    from portico import idempotency
+
     if not _KEY.match(key):
         return _plain(BadRequest("Idempotency-Key is 1-255 visible ASCII characters."))
     claims = _claims(event) or {}
@@ -275,10 +290,13 @@ def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]]
         [event.get("rawPath"), event.get("rawQueryString"), headers.get("x-portico-account"),
          event.get("body")]).encode()).hexdigest()
     store = idempotency.store(f"http#{claims.get('sub', '')}")
+    config = _remember()
+    if hasattr(context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(context)
     _first.resolve, _first.fresh = resolve, False
     try:
         result: dict[str, Any] = idempotent_function(
-            data_keyword_argument="request", persistence_store=store, config=_REMEMBER)(
+            data_keyword_argument="request", persistence_store=store, config=config)(
                 _answer)(request={"key": f"{event.get('routeKey')}#{key}",
                                   "request": fingerprint})
     except _Forgotten as e:
@@ -324,10 +342,8 @@ class PortalResolver(APIGatewayHttpResolver):
         if refused is not None:
             result = _plain(refused)
         elif key is not None and _method(event) == "POST" and _claims(event) is not None:
-            if hasattr(context, "get_remaining_time_in_millis"):
-                _REMEMBER.register_lambda_context(context)
             result = _once(event, str(key),
-                           lambda: APIGatewayHttpResolver.resolve(self, event, context))
+                           lambda: APIGatewayHttpResolver.resolve(self, event, context), context)
         else:
             result = super().resolve(event, context)
         result["headers"] = {**(result.get("headers") or {}), "Cache-Control": "no-store"}
