@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from portico import keys
+
 FieldType = Literal["string", "number", "choice", "boolean"]
 
 
@@ -76,7 +78,7 @@ ROUTING: tuple[RoutingRule, ...] = (
 )
 
 STATUSES = ("new", "in_progress", "waiting_on_customer", "resolved", "closed")
-OPEN = frozenset({"new", "in_progress", "waiting_on_customer"})
+OPEN = keys.OPEN_STATUSES  # one definition: the case lists' keys are built on it
 
 # Which status may follow which, for staff.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
