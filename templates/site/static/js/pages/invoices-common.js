@@ -1,6 +1,6 @@
 // What the invoice pages and the dashboard's balance share: money and dates in the page's
 // language, statuses in words, the API's errors in words.
-import { ApiError } from "../api.js";
+import { problemsOf } from "../problems.js";
 import { lang, t, url } from "../i18n.js";
 
 export const locale = lang === "fi" ? "fi-FI" : "en-GB";
@@ -54,17 +54,4 @@ export function invoiceUrl(id) {
 }
 
 /** An API error in the page's words; `overrides` maps a status or code to a catalogue key. */
-export function problem(error, overrides = {}) {
-  if (!(error instanceof ApiError)) return t("error.generic");
-  const key = overrides[error.code] || overrides[error.status];
-  if (key) return t(key);
-  switch (error.status) {
-    case 0: return t("error.network");
-    case 401: return t("invoices.error.signin");
-    case 403: return t("invoices.error.forbidden");
-    case 404: return t("invoices.error.missing");
-    case 429: case 503: return t("invoices.error.busy");
-    case 400: case 422: return t("invoices.error.invalid");
-    default: return t("error.generic");
-  }
-}
+export const problem = problemsOf("invoices");

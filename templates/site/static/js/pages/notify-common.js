@@ -1,6 +1,6 @@
 // What the notification, announcement and change-request pages share: the API's errors in
 // the page's words, dates, skeleton rows that appear only when an answer is slow.
-import { ApiError } from "../api.js";
+import { problemsOf } from "../problems.js";
 import { lang, t, url } from "../i18n.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -31,21 +31,7 @@ export function known(key, fallback) {
 }
 
 /** An API error in the page's words; `overrides` maps a status or code to a catalogue key. */
-export function problem(error, overrides = {}) {
-  if (!(error instanceof ApiError)) return t("error.generic");
-  const key = overrides[error.code] || overrides[error.status];
-  if (key) return t(key);
-  switch (error.status) {
-    case 0: return t("error.network");
-    case 401: return t("notes.error.signin");
-    case 403: return t("notes.error.forbidden");
-    case 404: return t("notes.error.missing");
-    case 409: return t("notes.error.changed");
-    case 400: case 422: return t("notes.error.invalid");
-    case 429: case 503: return t("notes.error.busy");
-    default: return t("error.generic");
-  }
-}
+export const problem = problemsOf("notes");
 
 /** An instant in the reader's zone: "26 Nov 2026, 14:05". */
 export function when(iso) {
