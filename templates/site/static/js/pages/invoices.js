@@ -151,7 +151,8 @@ start(async (me) => {
     try {
       const page = await api(path(null));
       if (mine !== generation) return;
-      clearMessages();
+      // Only the list's own message: a date error said while this was on its way stays.
+      $("list-error").replaceChildren();
       rows.replaceChildren();
       cursor = null;
       count = 0;
