@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -240,7 +239,6 @@ def _refusal(event: dict[str, Any],
 # Only a success is remembered: after an error the same key may try again. Each user's keys
 # are a partition of their own, not one for the whole portal.
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_first = threading.local()
 
 
 @functools.cache
@@ -260,17 +258,9 @@ class _Forgotten(Exception):
         self.result = result
 
 
-def _answer(request: dict[str, Any]) -> dict[str, Any]:
-    """The first answer to a keyed request (the resolver's, set by `_once`)."""
-    _first.fresh = True
-    result: dict[str, Any] = _first.resolve()
-    if not 200 <= int(result.get("statusCode", 500)) < 300:
-        raise _Forgotten(result)
-    return result
-
-
-def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]],
-          context: Any) -> dict[str, Any]:
+def _once(event: dict[str, Any], headers: Mapping[str, Any], key: str,
+          resolve: Callable[[], dict[str, Any]], context: Any) -> dict[str, Any]:
+    """The resolver's answer to a keyed POST: the first time, or as remembered."""
     from aws_lambda_powertools.utilities.idempotency import idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
@@ -283,7 +273,6 @@ def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]]
     if not _KEY.match(key):
         return _plain(BadRequest("Idempotency-Key is 1-255 visible ASCII characters."))
     claims = _claims(event) or {}
-    headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     # What must be the same for a repeat: the route, the address, the account acted in and
     # the body.
     fingerprint = hashlib.sha256(json.dumps(
@@ -293,12 +282,20 @@ def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]]
     config = _remember()
     if hasattr(context, "get_remaining_time_in_millis"):
         config.register_lambda_context(context)
-    _first.resolve, _first.fresh = resolve, False
+    answered = False  # here, rather than remembered
+
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        nonlocal answered
+        answered = True
+        result = resolve()
+        if not 200 <= int(result.get("statusCode", 500)) < 300:
+            raise _Forgotten(result)
+        return result
+
     try:
         result: dict[str, Any] = idempotent_function(
-            data_keyword_argument="request", persistence_store=store, config=config)(
-                _answer)(request={"key": f"{event.get('routeKey')}#{key}",
-                                  "request": fingerprint})
+            data_keyword_argument="request", persistence_store=store, config=config)(answer)(
+                request={"key": f"{event.get('routeKey')}#{key}", "request": fingerprint})
     except _Forgotten as e:
         return e.result
     except IdempotencyValidationError:
@@ -308,9 +305,7 @@ def _once(event: dict[str, Any], key: str, resolve: Callable[[], dict[str, Any]]
     except IdempotencyPersistenceLayerError:
         logger.exception("the Idempotency-Key store failed")
         return _plain(Throttled())
-    finally:
-        _first.resolve = None
-    if not _first.fresh:
+    if not answered:
         result = {**result, "headers": {**(result.get("headers") or {}),
                                          "Idempotent-Replayed": "true"}}
     return result
@@ -337,12 +332,12 @@ class PortalResolver(APIGatewayHttpResolver):
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         event = dict(event)
         refused = _refusal(event, self.other_bodies)
-        key = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}.get(
-            "idempotency-key")
+        headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
+        key = headers.get("idempotency-key")
         if refused is not None:
             result = _plain(refused)
         elif key is not None and _method(event) == "POST" and _claims(event) is not None:
-            result = _once(event, str(key),
+            result = _once(event, headers, str(key),
                            lambda: APIGatewayHttpResolver.resolve(self, event, context), context)
         else:
             result = super().resolve(event, context)
