@@ -55,8 +55,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not item.get_closest_marker(SPREAD):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
-    # Unit tests after the cloud's, whatever order the paths were given in (see below).
-    items.sort(key=lambda item: item.path.is_relative_to(UNIT))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
