@@ -104,6 +104,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
             # indexes do not trail the table, so a build covers every event before it.
             fn.env["KB_INDEX_REFRESH_SECONDS"] = "0"
             fn.env["KB_INDEX_LAG_SECONDS"] = "0"
+            fn.env["CASE_INDEX_REFRESH_SECONDS"] = "0"
         yield c
 
 

@@ -382,6 +382,12 @@ CASES = [
                        "account_id": "{account}"}),
     Case("list cases", "GET", "/cases", lambda a, p: f"/cases?scope=account&account={a}",
          lambda role, a: expected_list(role, "case", relation(role, a))),
+    # What each role finds is tested in tests/integration/test_case_search.py.
+    Case("search cases", "GET", "/cases/search",
+         lambda a, p: f"/cases/search?q=help&scope=account&account={a}",
+         lambda role, a: expected_list(role, "case", relation(role, a))),
+    Case("search own cases", "GET", "/cases/search", _own_path("/cases/search?q=help"),
+         lambda role, a: 200 if ACCESS[role].get("case") else 403),
     Case("get case", "GET", "/cases/{caseId}", lambda a, p: f"/cases/{_case(p, a)}",
          lambda role, a: expected_object(role, "case", R, _case_rel(role, a), 200)),
     Case("patch case", "PATCH", "/cases/{caseId}", lambda a, p: f"/cases/{_case(p, a)}",

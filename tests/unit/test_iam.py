@@ -132,6 +132,21 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                  "KnowledgeBaseIndexQueue.Arn"),
     },
+    # The principal (gsi1: partner accounts), the index pointer, snapshots and changes.
+    "CaseSearchFunction": {
+        "dynamodb:GetItem": {TABLE},
+        "dynamodb:Query": {f"{TABLE}/index/gsi1"},
+        "s3:GetObject": {"DocumentsBucket.Arn/cases/index/*"},
+    },
+    # Cases and their comments, the index pointer (its change is a transaction); snapshots
+    # and changes (a snapshot deletes the ones it replaces); its queue.
+    "CaseSearchIndexerFunction": {
+        **_grant([*TABLE_RW, "dynamodb:Query"], TABLE),
+        **_grant(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                 "DocumentsBucket.Arn/cases/index/*"),
+        **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                 "CaseSearchIndexQueue.Arn"),
+    },
     # Due reminders (Query), marking each reminded, the reminder mail.
     "BookingRemindersFunction": {
         **_grant([*TABLE_RW, "dynamodb:DeleteItem", "dynamodb:Query"], TABLE),

@@ -26,6 +26,8 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | a case's comments            | query `CASE#<id>`, sk begins `COMMENT#`   |
 | a case's attachments         | query `CASE#<id>`, sk begins `ATTACHMENT#` |
 | case numbers                 | update `COUNTER#case` (ADD 20: a block per instance) |
+| the case search index        | get `CASEINDEX` / `CURRENT`: its snapshot and the changes since, |
+|                              | as objects in the documents bucket (`cases.index`) |
 | a rate limit's window        | update `LIMIT#<name>#<subject>` / `<window start>` (expires) |
 | an outbox event              | written once, read only by the stream     |
 
@@ -103,6 +105,9 @@ def case(case_id: str) -> Key:
 # closed). The class leads the sort keys of every case list, so "open cases of X" is one
 # Query of a key prefix that holds only open cases, however many closed ones X has.
 OPEN_STATUSES = frozenset({"new", "in_progress", "waiting_on_customer"})
+
+
+CASE_INDEX = {"pk": "CASEINDEX", "sk": "CURRENT"}  # the case search index's snapshot and changes
 
 
 def case_class(status: str) -> str:

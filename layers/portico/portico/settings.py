@@ -26,6 +26,7 @@ class Settings(BaseModel):
     invitations_per_account_hour: int
     kb_index_refresh_seconds: float
     kb_index_lag_seconds: float
+    case_index_refresh_seconds: float
     integration_secrets_prefix: str
     inbound_dead_letter_queue_url: str
     notification_queue_url: str
@@ -52,6 +53,7 @@ def settings() -> Settings:
         invitations_per_account_hour=int(env.get("INVITATIONS_PER_ACCOUNT_HOUR", "50")),
         kb_index_refresh_seconds=float(env.get("KB_INDEX_REFRESH_SECONDS", "30")),
         kb_index_lag_seconds=float(env.get("KB_INDEX_LAG_SECONDS", "5")),
+        case_index_refresh_seconds=float(env.get("CASE_INDEX_REFRESH_SECONDS", "2")),
         integration_secrets_prefix=env.get("INTEGRATION_SECRETS_PREFIX", "portico/integrations/"),
         inbound_dead_letter_queue_url=env.get("INBOUND_DEAD_LETTER_QUEUE_URL", ""),
         notification_queue_url=env.get("NOTIFICATION_QUEUE_URL", ""),

@@ -95,6 +95,17 @@ class CasePage(BaseModel):
     next_cursor: str | None
 
 
+class CaseHit(CaseSummary):
+    snippet: str  # HTML: escaped text, the matched words in <mark>
+    score: float
+
+
+class CaseSearchPage(BaseModel):
+    items: list[CaseHit]
+    next_cursor: str | None
+    jump: str | None = None  # the query was this case's number: open it
+
+
 class NewComment(Input):
     body: Text
     internal: bool = False

@@ -134,7 +134,7 @@ CREATE VIRTUAL TABLE sug USING fts5(words, meta, tokenize='ascii', content='',
 PUBLIC = "pub"
 
 
-def _token(kind: str, value: str) -> str:
+def token(kind: str, value: str) -> str:
     # Hex keeps any role, language or category one exact ascii token.
     return kind + value.encode().hex()
 
@@ -144,7 +144,7 @@ def _audience(article: Mapping[str, Any]) -> list[str]:
     audience = article.get("audience")
     if audience is None or isinstance(audience, str):
         audience = [audience or "public"]
-    return [PUBLIC if a == "public" else _token("r", str(a)) for a in audience]
+    return [PUBLIC if a == "public" else token("r", str(a)) for a in audience]
 
 
 def _lang(article: Mapping[str, Any]) -> str:
@@ -193,14 +193,14 @@ class SearchIndex:
             df.update(bag.keys())
             dl = TITLE_WEIGHT * len(title_terms) + len(body_terms)
             total += dl
-            meta = [*_audience(a), _token("l", lang)]
+            meta = [*_audience(a), token("l", lang)]
             if a.get("category"):
-                meta.append(_token("c", str(a["category"])))
+                meta.append(token("c", str(a["category"])))
             meta_s = " ".join(meta)
             ext = a.get("external_id")
             docs.append((n, str(a["id"]), str(a.get("slug") or a["id"]),
                          None if ext is None else str(ext), title, plain,
-                         _folded(plain), lang, dl,
+                         folded(plain), lang, dl,
                          marshal.dumps(bag)))
             fts.append((n, " ".join(title_terms), " ".join(body_terms), meta_s))
             # Suggest matches typed prefixes of the title's words and whole-word stems.
@@ -242,7 +242,7 @@ class SearchIndex:
         langs = _query_langs(lang)
         if not limit or offset < 0 or not langs:
             return []
-        words = _query_words(q, langs)
+        words = query_words(q, langs)
         qterms = list(dict.fromkeys(t for w in words for t in w))
         if not qterms:
             return []
@@ -251,7 +251,7 @@ class SearchIndex:
             selective = self._selective(qterms)
             if not selective:  # no term of the query is in any article
                 return []
-            match = "{title body} : (" + " OR ".join(map(_quote, selective)) + ")" + where
+            match = "{title body} : (" + " OR ".join(map(quote, selective)) + ")" + where
             found = self._db.execute(
                 "SELECT rowid, bm25(fts, ?, 1.0, 0.0) AS r FROM fts WHERE fts MATCH ? "
                 "ORDER BY r LIMIT ?", (TITLE_WEIGHT, match, CANDIDATES)).fetchall()
@@ -270,7 +270,7 @@ class SearchIndex:
             docs = {r[0]: r for r in self._db.execute(
                 "SELECT rowid, id, slug, external_id, title, plain, folded, lang FROM doc "
                 "WHERE rowid IN (SELECT value FROM json_each(?))", (json.dumps(read),))}
-        matcher = _Matcher(words)
+        matcher = Matcher(words)
         found_in: dict[int, list[tuple[int, int, str]]] = {}
 
         def hits_in(rowid: int) -> list[tuple[int, int, str]]:
@@ -311,9 +311,9 @@ class SearchIndex:
                 # Too common to narrow anything, and a short prefix is costly.
                 if (w in stop and not partial) or (partial and len(w) < 3):
                     continue
-            alts = {_quote(text.term(w, lg)) for lg in langs}
+            alts = {quote(text.term(w, lg)) for lg in langs}
             if len(w) >= 3 or len(words) == 1:
-                alts.add(_quote(text.fold(w)) + " *")
+                alts.add(quote(text.fold(w)) + " *")
             groups.append("(" + " OR ".join(sorted(alts)) + ")")
         if not groups:
             return []
@@ -413,7 +413,7 @@ class SearchIndex:
         return [(rows[i][0], final[i]) for i in order]
 
 
-def _quote(term: str) -> str:
+def quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
@@ -423,7 +423,7 @@ def _query_langs(lang: str | None) -> tuple[str, ...]:
     return (lang,) if lang in text.LANGS else ()
 
 
-def _query_words(q: str, langs: Sequence[str]) -> list[tuple[str, ...]]:
+def query_words(q: str, langs: Sequence[str]) -> list[tuple[str, ...]]:
     """Each word of the query that is no stopword, as its terms in `langs`."""
     stop = frozenset().union(*(text.STOPWORDS[lg] for lg in langs))
     out: list[tuple[str, ...]] = []
@@ -443,16 +443,16 @@ def _filters(roles: Collection[str], lang: str | None, category: str | None,
              unrestricted: bool) -> str:
     where = ""
     if not unrestricted:
-        audience = [PUBLIC, *(_token("r", r) for r in sorted(set(roles)))]
-        where += " AND meta : (" + " OR ".join(_quote(a) for a in audience) + ")"
+        audience = [PUBLIC, *(token("r", r) for r in sorted(set(roles)))]
+        where += " AND meta : (" + " OR ".join(quote(a) for a in audience) + ")"
     if lang is not None:
-        where += " AND meta : " + _quote(_token("l", lang))
+        where += " AND meta : " + quote(token("l", lang))
     if category is not None:
-        where += " AND meta : " + _quote(_token("c", category))
+        where += " AND meta : " + quote(token("c", category))
     return where
 
 
-class _Matcher:
+class Matcher:
     """Finds a query's terms in an article's own text."""
 
     def __init__(self, words: Sequence[tuple[str, ...]]) -> None:
@@ -467,18 +467,22 @@ class _Matcher:
         self.pattern = re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, prefixes))
                                   + r")[^\W_]*", re.IGNORECASE)
 
-    def hits(self, plain: str, folded: str | None, lang: str) -> list[tuple[int, int, str]]:
-        """(start, end, term) of each query term in the first `SNIPPET_SCAN_CHARS`."""
-        lang = lang if lang in text.LANGS else "en"
-        stop = text.STOPWORDS[lang]
+    def hits(self, plain: str, folded: str | None, lang: str | Sequence[str]
+             ) -> list[tuple[int, int, str]]:
+        """(start, end, term) of each query term in the first `SNIPPET_SCAN_CHARS`; a text
+        of unknown language (a case) names both, and a word matches by either stem."""
+        langs = [lg for lg in ((lang,) if isinstance(lang, str) else lang)
+                 if lg in text.LANGS] or ["en"]
         head = plain[:SNIPPET_SCAN_CHARS]
         out = []
         for m in self.pattern.finditer(folded or plain, 0, SNIPPET_SCAN_CHARS):
             word = head[m.start():m.end()].lower()
-            if word not in stop:
-                t = text.term(word, lang)
-                if t in self.terms:
-                    out.append((m.start(), m.end(), t))
+            for lg in langs:
+                if word not in text.STOPWORDS[lg]:
+                    t = text.term(word, lg)
+                    if t in self.terms:
+                        out.append((m.start(), m.end(), t))
+                        break
         return out
 
     def phrased(self, plain: str, hits: Sequence[tuple[int, int, str]]) -> bool:
@@ -525,7 +529,7 @@ def snippet(plain: str, hits: Sequence[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def _folded(s: str) -> str | None:
+def folded(s: str) -> str | None:
     """`s` with each letter folded to one letter where it can be (ä -> a), so offsets in
     the result are offsets in `s`; None when that changes nothing (most English)."""
     table = {}
