@@ -176,6 +176,12 @@ class BatchSource(Worker):
 WOKEN_MAX_IDLE_SLEEP = 10.0
 
 
+# A function that asks for a batching window (an indexer: its cost is per invocation, not
+# per record) is given what arrives within it as one batch, as Lambda does; locally the
+# window is cut to this, so a page or a test waits a second at most.
+LOCAL_MAX_BATCHING_WINDOW = 1.0
+
+
 class QueueSource(BatchSource):
     max_idle_sleep = WOKEN_MAX_IDLE_SLEEP
 
@@ -186,7 +192,10 @@ class QueueSource(BatchSource):
         self.queue_url = queue_url
         self.watches = [("sqs", queue_arn.rsplit(":", 1)[-1])]
         self.queue_arn = queue_arn
-        self.batch_size = min(int(props.get("BatchSize", 10)), 10)
+        self.batch_size = min(int(props.get("BatchSize", 10)), 10)  # per ReceiveMessage
+        self.most = int(props.get("BatchSize", 10))
+        self.window = min(float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                          LOCAL_MAX_BATCHING_WINDOW)
         self.report_failures = "ReportBatchItemFailures" in (
             props.get("FunctionResponseTypes") or [])
         self.region = region
@@ -207,15 +216,26 @@ class QueueSource(BatchSource):
             "awsRegion": self.region,
         }
 
-    def poll_once(self) -> int:
+    def _receive(self, most: int) -> list[dict[str, Any]]:
         resp = self.sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=0,
+            QueueUrl=self.queue_url, MaxNumberOfMessages=most, WaitTimeSeconds=0,
             AttributeNames=["All"], MessageAttributeNames=["All"])
-        messages = resp.get("Messages", [])
+        return list(resp.get("Messages", []))
+
+    def poll_once(self) -> int:
+        messages = self._receive(self.batch_size)
+        if messages and self.window:
+            deadline = time.monotonic() + self.window
+            while len(messages) < self.most and time.monotonic() < deadline \
+                    and not self._stop.is_set():
+                more = self._receive(min(self.batch_size, self.most - len(messages)))
+                messages += more
+                if not more:
+                    self._stop.wait(0.05)
         rest = list(messages)
         # Once stopped, what is left comes back after the visibility timeout.
         while rest and not self._stop.is_set():
-            n = self.piece(len(rest))
+            n = len(rest) if self.window else self.piece(len(rest))
             done = self._handled(rest[:n])
             rest = rest[n:]
             for i in range(0, len(done), 10):

@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from infra.local import LocalCloud
-from tests.conftest import Portal
+from tests.conftest import Portal, wait_for
 from tests.e2e.conftest import axe_violations, ready, sign_in
 
 
@@ -111,3 +111,51 @@ def test_a_double_click_opens_one_case(page: Page, portal: Portal) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
     mine = portal.every("/cases", as_user="contact@northwind.example", scope="mine")
     assert [c["subject"] for c in mine].count(subject) == 1
+
+
+def test_search_finds_a_case_by_its_words_and_opens_one_by_number(
+        page: Page, portal: Portal) -> None:
+    word = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
+    made = portal.request("POST", "/cases", as_user="contact@northwind.example", json={
+        "subject": "Badge reader at the door", "category": "general",
+        "description": f"The reader beeps twice and shows {word}."}).json()
+    # Findable once indexed (a second or so; more while the portal indexes its demo cases).
+    wait_for(lambda: portal.get("/cases/search", as_user="contact@northwind.example",
+                                params={"q": word}).json()["items"], timeout=30)
+    sign_in(page, "contact@northwind.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    ready(page)
+    search = page.get_by_role("search")
+    search.get_by_label("Search cases by words or number").fill(word)
+    search.get_by_role("button", name="Search").click()
+    row = page.locator("#cases tbody tr").first
+    expect(row).to_contain_text(made["number"])
+    expect(row.locator("mark")).to_have_text(word)
+    expect(page.locator("#search-count")).to_contain_text(word)
+    assert axe_violations(page) == []
+    # Nothing found says so, in words.
+    search.get_by_label("Search cases by words or number").fill(word + "x")
+    search.get_by_role("button", name="Search").click()
+    expect(page.locator("#cases tbody")).to_contain_text(f"No cases match “{word}x”")
+    # A case number goes straight to the case.
+    search.get_by_label("Search cases by words or number").fill(made["number"])
+    search.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(rf"/cases/view/\?id={made['id']}$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Badge reader")
+
+
+def test_search_in_finnish_at_360_px(page: Page, portal: Portal) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, "contact@contoso.example")  # reads the portal in Finnish
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/fi/cases/")
+    ready(page)
+    expect(page).to_have_url(re.compile(r"/fi/cases/$"))
+    search = page.get_by_role("search")
+    search.get_by_label("Hae tukipyyntöjä sanoilla tai numerolla").fill("qqqzzzxxx")
+    search.get_by_role("button", name="Hae").click()
+    expect(page.locator("#cases tbody")).to_contain_text(
+        "Hakuun ”qqqzzzxxx” ei löytynyt tukipyyntöjä")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360

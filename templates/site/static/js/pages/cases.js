@@ -45,6 +45,24 @@ function fieldValues() {
   return values;
 }
 
+/** A snippet as text and <mark> highlights only: the API escapes it, and whatever else it
+ * might hold is kept as text, never as mark-up. */
+function marked(html) {
+  const inert = document.createElement("template");
+  inert.innerHTML = html; // a template's content is never run or loaded
+  const out = document.createDocumentFragment();
+  for (const node of inert.content.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      out.append(mark);
+    } else {
+      out.append(document.createTextNode(node.textContent));
+    }
+  }
+  return out;
+}
+
 start(async (me) => {
   const staff = me.roles.includes("agent") || me.roles.includes("admin");
   const scope = $("scope");
@@ -60,24 +78,57 @@ start(async (me) => {
   }
   let cursor = null;
 
+  // What the list shows: the scope's list, or, with words in the search box, the cases of
+  // the scope that match them (a queue's search covers every case staff may read).
+  function listPath() {
+    const [kind, queue] = scope.value.split(":");
+    const q = $("case-q").value.trim();
+    const status = $("status-filter").value;
+    const params = new URLSearchParams({ limit: "25" });
+    if (status) params.set("status", status);
+    if (cursor) params.set("cursor", cursor);
+    if (q) {
+      params.set("q", q);
+      params.set("scope", kind === "queue" ? "all" : kind);
+      return `/cases/search?${params}`;
+    }
+    if (kind === "queue") {
+      if (!status) params.set("status", "open");
+      return `/queues/${queue}/cases?${params}`;
+    }
+    params.set("scope", kind);
+    return `/cases?${params}`;
+  }
+
+  let loading = 0; // a newer load wins over a slower older one
   async function load(more = false) {
     $("cases-error").textContent = "";
     const tbody = $("cases").tBodies[0];
-    if (!more) {
-      tbody.replaceChildren();
-      cursor = null;
-    }
-    const [kind, queue] = scope.value.split(":");
-    const base = kind === "queue" ? `/queues/${queue}/cases?status=open&` : `/cases?scope=${kind}&`;
+    if (!more) cursor = null;
+    const mine = ++loading;
+    const q = $("case-q").value.trim();
     try {
-      const page = await api(`${base}limit=25${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page = await api(listPath());
+      if (mine !== loading) return;
+      if (page.jump) { // the words were a case number: open that case
+        location.assign(`${url("/cases/view/")}?id=${encodeURIComponent(page.jump)}`);
+        return;
+      }
+      if (!more) tbody.replaceChildren();
       for (const c of page.items) {
         const row = tbody.insertRow();
         const link = document.createElement("a");
         link.href = `${url("/cases/view/")}?id=${encodeURIComponent(c.id)}`;
         link.textContent = c.number;
         row.insertCell().append(link);
-        row.insertCell().textContent = c.subject;
+        const subject = row.insertCell();
+        subject.textContent = c.subject;
+        if (c.snippet) {
+          const text = document.createElement("p");
+          text.className = "snippet";
+          text.append(marked(c.snippet));
+          subject.append(text);
+        }
         row.insertCell().textContent = t(`status.${c.status}`);
         row.insertCell().textContent = t(`priority.${c.priority}`);
         row.insertCell().textContent = date(c.updated_at);
@@ -85,16 +136,24 @@ start(async (me) => {
       if (!tbody.rows.length) {
         const cell = tbody.insertRow().insertCell();
         cell.colSpan = 5;
-        cell.textContent = t("cases.none");
+        cell.textContent = q ? t("cases.search.none", { q }) : t("cases.none");
       }
+      $("search-count").textContent = q && page.items.length
+        ? t(page.next_cursor ? "cases.search.best" : "cases.search.found", { q }) : "";
       cursor = page.next_cursor;
       $("more").hidden = !cursor;
     } catch (e) {
-      $("cases-error").textContent = e.message;
+      if (mine === loading) $("cases-error").textContent = e.message;
     }
   }
 
   scope.addEventListener("change", () => load());
+  $("status-filter").addEventListener("change", () => load());
+  $("case-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    load();
+  });
+  $("case-q").addEventListener("search", () => load()); // the box's own clear button
   $("more").addEventListener("click", () => load(true));
   $("category").addEventListener("change", customFields);
   customFields();
