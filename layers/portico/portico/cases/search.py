@@ -4,8 +4,8 @@ The knowledge base's index is rebuilt whole on a publish; cases change every sec
 this one is kept up to date one document at a time (`upsert`) and only its snapshots are
 stored whole (`cases.index`). Text analysis, query words, highlighting and snippets are the
 knowledge base's (`kb.search`, `kb.text`). A case may be written in English or Finnish and
-says nothing of which, so each word is indexed by both stems and a query word matches
-either.
+says nothing of which: its language is guessed from its stopwords and its words indexed by
+that language's stems; a query word is looked up by both, so it meets either.
 
 Who may find a case is decided inside the MATCH, never after it: every document carries
 tokens in its `meta` column (its account; its requester and each CC, per account; its
@@ -31,6 +31,7 @@ import json
 import re
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypedDict
@@ -42,17 +43,21 @@ FORMAT = 1
 DEPTH = 1000  # results reach at most this deep
 SUBJECT_WEIGHT = 3.0
 MAX_TEXT_CHARS = 200_000  # of a case's thread: a case of thousands of comments is cut
+SNIPPET_TEXT_CHARS = 20_000  # kept for snippets (as far as `kb.search` looks for words)
 
 _SCHEMA = """
 CREATE TABLE info(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 -- What a hit shows: the case's list fields (JSON), its public text and its internal notes
--- (snippets). On a tie the newer case first: by creation, which a change does not move, so
--- the pages of one search do not reorder while a case is worked on.
+-- (zlib, the first SNIPPET_TEXT_CHARS: only the page's hits are read back, for snippets).
+-- On a tie the newer case first: by creation, which a change does not move, so the pages
+-- of one search do not reorder while a case is worked on.
 CREATE TABLE doc(rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, summary TEXT NOT NULL,
-                 public TEXT NOT NULL, internal TEXT NOT NULL, created_at TEXT NOT NULL);
+                 public BLOB NOT NULL, internal BLOB NOT NULL, created_at TEXT NOT NULL);
 -- Pre-analysed terms (`kb.text`), so the ascii tokenizer only splits on spaces. Content
--- kept, so a changed case is replaced by rowid.
-CREATE VIRTUAL TABLE fts USING fts5(subject, body, internal, meta, tokenize='ascii');
+-- kept, so a changed case is replaced by rowid. No positions (detail=column): nothing asks
+-- for a phrase, snippets are found in Python, and the index is a sixth smaller.
+CREATE VIRTUAL TABLE fts USING fts5(subject, body, internal, meta, tokenize='ascii',
+                                   detail=column);
 """
 
 LANGS = text.LANGS
@@ -142,20 +147,28 @@ def _meta(doc: CaseDocument) -> str:
     return " ".join(meta)
 
 
-def terms(s: str) -> str:
-    """The indexed terms of a text of either language: each word by its English and its
-    Finnish stem (once if they agree), stopwords of both left out."""
-    out: list[str] = []
-    for w in text.words(s[:MAX_TEXT_CHARS]):
-        seen = None
+def language(s: str) -> str:
+    """The case's language, by which language's stopwords it uses more (English on a tie:
+    a short technical text often has none of either)."""
+    counts = dict.fromkeys(LANGS, 0)
+    for w in text.words(s[:5000]):
         for lg in LANGS:
             if w in text.STOPWORDS[lg]:
-                continue
-            t = text.term(w, lg)
-            if t != seen:
-                out.append(t)
-                seen = t
-    return " ".join(out)
+                counts[lg] += 1
+    return "fi" if counts["fi"] > counts["en"] else "en"
+
+
+def terms(s: str, lang: str) -> str:
+    """The indexed terms of a text, as the index's ascii tokenizer splits them."""
+    return " ".join(text.terms(s[:MAX_TEXT_CHARS], lang))
+
+
+def _pack(s: str) -> bytes:
+    return zlib.compress(s[:SNIPPET_TEXT_CHARS].encode(), 6)
+
+
+def _unpack(b: bytes) -> str:
+    return zlib.decompress(b).decode()
 
 
 class Engine(Protocol):
@@ -224,17 +237,20 @@ class CaseIndex:
                     self._db.execute("DELETE FROM doc WHERE rowid = ?", old)
                 if d.get("deleted"):
                     continue
-                public = str(d.get("public") or "")[:MAX_TEXT_CHARS]
-                internal = str(d.get("internal") or "")[:MAX_TEXT_CHARS]
+                subject = str(d.get("subject") or "")
+                public = str(d.get("public") or "")
+                internal = str(d.get("internal") or "")
+                lang = language(f"{subject}\n{public}")
                 cur = self._db.execute(
                     "INSERT INTO doc(id, summary, public, internal, created_at) "
                     "VALUES (?, ?, ?, ?, ?)",
                     (str(d["id"]), json.dumps(d.get("summary") or {}, sort_keys=True),
-                     public, internal, str(d.get("created_at") or "")))
+                     _pack(public), _pack(internal), str(d.get("created_at") or "")))
                 self._db.execute(
                     "INSERT INTO fts(rowid, subject, body, internal, meta) VALUES (?, ?, ?, ?, ?)",
-                    (cur.lastrowid, terms(str(d.get("subject") or "")),
-                     terms(f"{d.get('number') or ''} {public}"), terms(internal), _meta(d)))
+                    (cur.lastrowid, terms(subject, lang),
+                     terms(f"{d.get('number') or ''} {public}", lang), terms(internal, lang),
+                     _meta(d)))
             self._db.commit()
         return n
 
@@ -262,7 +278,9 @@ class CaseIndex:
         more = len(rows) > limit
         matcher = Matcher(query.words) if query.words else None
         hits: list[CaseHit] = []
-        for summary, public, internal, r in rows[:limit]:
+        for summary, packed, packed_internal, r in rows[:limit]:
+            public = _unpack(packed)
+            internal = _unpack(packed_internal) if reach.staff else ""
             shown = public
             found = matcher.hits(public, folded(public), LANGS) if matcher else []
             if matcher and not found and reach.staff and internal:
