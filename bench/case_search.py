@@ -86,9 +86,9 @@ def cases(corpus: list[dict[str, Any]], n: int, seed: int = 11) -> list[dict[str
 
 def queries(docs: list[dict[str, Any]], seed: int = 5) -> list[str]:
     rnd = random.Random(seed)
-    out = []
+    out: list[str] = []
     while len(out) < QUERIES:
-        words = [w for w in re.findall(r"[A-Za-z]{4,}", rnd.choice(docs)["subject"])]
+        words = re.findall(r"[A-Za-z]{4,}", rnd.choice(docs)["subject"])
         if words:
             k = min(len(words), 1 + len(out) % 3)
             out.append(" ".join(rnd.sample(words, k)))
