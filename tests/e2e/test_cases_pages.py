@@ -159,3 +159,23 @@ def test_search_in_finnish_at_360_px(page: Page, portal: Portal) -> None:
         "Hakuun ”qqqzzzxxx” ei löytynyt tukipyyntöjä")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+def test_a_partner_searches_the_cases_of_the_accounts_it_serves(page: Page,
+                                                                portal: Portal) -> None:
+    word = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
+    made = portal.request("POST", "/cases", as_user="manager@northwind.example", json={
+        "subject": f"Warehouse scanner {word}", "category": "general",
+        "description": "The handheld scanner does not charge."}).json()
+    wait_for(lambda: portal.get("/cases/search", as_user="partner@fabrikam.example",
+                                params={"q": word}).json()["items"], timeout=30)
+    sign_in(page, "partner@fabrikam.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    ready(page)
+    page.get_by_label("Show").select_option("account")
+    search = page.get_by_role("search")
+    search.get_by_label("Search cases by words or number").fill(word)
+    search.get_by_role("button", name="Search").click()
+    expect(page.locator("#cases tbody tr").first).to_contain_text(made["number"])
+    expect(page.locator("#cases-error")).to_be_empty()

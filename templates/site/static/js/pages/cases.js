@@ -78,8 +78,9 @@ start(async (me) => {
   }
   let cursor = null;
 
-  // What the list shows: the scope's list, or, with words in the search box, the cases of
-  // the scope that match them (a queue's search covers every case staff may read).
+  // What the list shows: the scope's list, or, with words in the search box, the cases
+  // that match them: the caller's own, or else every case they may read (the account's for
+  // a manager, the served accounts' for a partner, all for staff).
   function listPath() {
     const [kind, queue] = scope.value.split(":");
     const q = $("case-q").value.trim();
@@ -89,7 +90,7 @@ start(async (me) => {
     if (cursor) params.set("cursor", cursor);
     if (q) {
       params.set("q", q);
-      params.set("scope", kind === "queue" ? "all" : kind);
+      params.set("scope", kind === "mine" ? "mine" : "all");
       return `/cases/search?${params}`;
     }
     if (kind === "queue") {
