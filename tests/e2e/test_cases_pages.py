@@ -62,8 +62,18 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     agent.get_by_label("Internal note (staff only)").check()
     agent.get_by_role("button", name="Send").click()
     expect(agent.locator("#thread .internal")).to_contain_text("old firmware")
-    agent.get_by_role("button", name="Mark as Waiting for you").click()
-    expect(agent.locator("#case-status")).to_have_text("Waiting for you")
+    # Staff words for statuses; the agent takes the case and makes it urgent.
+    agent.get_by_role("button", name="Mark as Waiting on the customer").click()
+    expect(agent.locator("#case-status")).to_have_text("Waiting on the customer")
+    agent.get_by_role("button", name="Take it").click()
+    expect(agent.locator("#case-handler")).to_have_text("Handled by Me")
+    work = agent.locator("#work-form")
+    work.get_by_label("Priority").select_option("urgent")
+    work.get_by_label("Queue").select_option("priority")
+    work.get_by_role("button", name="Save").click()
+    expect(agent.get_by_role("status")).to_have_text("Saved.")
+    expect(agent.locator("#case-priority")).to_have_text("Urgent")
+    assert axe_violations(agent) == []
     staff.close()
 
     page.reload()
@@ -71,10 +81,21 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     expect(page.locator("#thread")).to_contain_text("Known issue, fix is rolling out.")
     expect(page.locator("#thread")).not_to_contain_text("old firmware")
     expect(page.locator("#case-status")).to_have_text("Waiting for you")
+    expect(page.locator("#case-handler")).to_have_text("A support agent is working on this.")
+    expect(page.locator("#work-section")).to_be_hidden()
     page.get_by_label("Your message").fill("Thanks, updating now.")
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#case-status")).to_have_text("In progress")
     assert axe_violations(page) == []
+    # Closing asks first; saying no keeps the case open.
+    page.get_by_role("button", name="Mark as Closed").click()
+    confirm = page.get_by_role("group", name=re.compile("Close this case?"))
+    confirm.get_by_role("button", name="No, keep it open").click()
+    expect(page.locator("#case-status")).to_have_text("In progress")
+    page.get_by_role("button", name="Mark as Closed").click()
+    page.get_by_role("button", name="Yes, close it").click()
+    expect(page.locator("#case-status")).to_have_text("Closed")
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
 
 
 def test_staff_console_lists_a_queue(page: Page, portal: Portal) -> None:
@@ -83,8 +104,30 @@ def test_staff_console_lists_a_queue(page: Page, portal: Portal) -> None:
     page.goto("/cases/")
     expect(page.get_by_label("Show")).to_have_value("queue:support")
     page.get_by_label("Show").select_option("queue:premium")
-    expect(page.locator("#cases tbody tr").first).to_contain_text(re.compile(r"CS-\d{6}"))
+    expect(page.locator("#cases tbody tr").first).to_contain_text(re.compile(r"CS-\d{6}"),
+                                                                 timeout=15_000)
     assert axe_violations(page) == []
+
+
+def test_an_agent_takes_a_case_from_the_queue(page: Page, portal: Portal) -> None:
+    made = portal.request("POST", "/cases", as_user="contact@contoso.example", json={
+        "subject": "Queue pick-up test", "description": "Please look.",
+        "category": "general"}).json()
+    wait_for(lambda: portal.get(f"/cases/{made['id']}",
+                                as_user="agent@portico.example").json().get("queue"))
+    sign_in(page, "agent@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    ready(page)
+    row = page.locator("#cases tbody tr", has_text=made["number"])
+    expect(row).to_contain_text("acc-contoso")
+    row.get_by_role("button", name=f"Take it: {made['number']}").click()
+    expect(row.get_by_role("button", name="Yours")).to_be_disabled()
+    page.get_by_label("Show").select_option("assigned")
+    expect(page.locator("#cases tbody")).to_contain_text(made["number"])
+    case = portal.get(f"/cases/{made['id']}", as_user="agent@portico.example").json()
+    me = portal.get("/me", as_user="agent@portico.example").json()
+    assert case["assignee"] == me["id"]
 
 
 def test_customer_cannot_open_another_accounts_case(page: Page, portal: Portal) -> None:

@@ -2,10 +2,13 @@
 import { api, newKey } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
+import { confirmInline, sending, useStyles } from "./bookings-common.js";
+import { due, statusLabel } from "./cases-common.js";
 
 const $ = (id) => document.getElementById(id);
 
 start(async (me) => {
+  useStyles(); // secondary buttons and the inline confirmation
   const id = new URLSearchParams(location.search).get("id");
   const path = `/cases/${encodeURIComponent(id || "")}`;
   const staff = me.roles.includes("agent") || me.roles.includes("admin");
@@ -22,7 +25,7 @@ start(async (me) => {
     const c = current;
     $("case").hidden = false;
     $("case-title").textContent = `${c.number}: ${c.subject}`;
-    $("case-status").textContent = t(`status.${c.status}`);
+    $("case-status").textContent = statusLabel(c.status, staff);
     $("case-priority").textContent = t(`priority.${c.priority}`);
     $("case-category").textContent = t(`category.${c.category}`);
     $("case-aim").textContent = ["resolved", "closed"].includes(c.status) ? "" : t("cases.aim", {
@@ -30,20 +33,34 @@ start(async (me) => {
     $("case-requester").textContent = t("cases.requester", { name: c.requester_name, date: date(c.created_at) });
     $("case-description").textContent = c.description;
     $("internal-field").hidden = !staff;
+    if (staff) await work(c);
+    // Customers learn that someone has it, staff who.
+    $("case-handler").textContent = c.assignee
+      ? (staff ? t("cases.handler", { name: staffName(c.assignee) }) : t("cases.handler.agent"))
+      : ["resolved", "closed"].includes(c.status) ? ""
+        : staff && c.queue ? t("cases.handler.queue", { queue: t(`queue.${c.queue}`) })
+          : t("cases.handler.waiting");
 
     const actions = $("status-actions");
     actions.replaceChildren();
     for (const status of c.allowed_statuses) {
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = t("cases.to", { status: t(`status.${status}`) });
+      // A customer reopens a case (and is asked before closing one); staff set statuses.
+      const reopen = !staff && status === "in_progress";
+      button.textContent = reopen ? t("cases.reopen")
+        : t("cases.to", { status: statusLabel(status, staff) });
       button.addEventListener("click", async () => {
         error.textContent = "";
-        try {
-          await api(path, { method: "PATCH", body: { version: current.version, status } });
-        } catch (e) {
-          error.textContent = e.status === 409 && e.details && e.details.current_version ? t("cases.changed") : e.message;
-        }
+        if (!staff && status === "closed" && !await confirmInline(button,
+          t("cases.close.confirm"), t("cases.close.yes"), t("cases.close.no"))) return;
+        await sending(button, async () => {
+          try {
+            await api(path, { method: "PATCH", body: { version: current.version, status } });
+          } catch (e) {
+            error.textContent = e.status === 409 && e.details && e.details.current_version ? t("cases.changed") : e.message;
+          }
+        });
         await show();
       });
       actions.append(button);
@@ -55,6 +72,76 @@ start(async (me) => {
     if (c.satisfaction) $("rated").textContent = t("cases.rated", { rating: c.satisfaction.rating });
     await Promise.all([thread(), attachments()]);
   }
+
+  // Staff: who works the case, in which queue, how urgent; and its clocks.
+  const people = new Map([[me.id, me.name || me.email]]);
+  function staffName(id) {
+    return id === me.id ? t("cases.assignee.me") : people.get(id) || id;
+  }
+  let colleagues = null;
+  async function work(c) {
+    $("work-section").hidden = false;
+    $("work-account").textContent = c.account_id;
+    for (const [cell, at] of [["work-first", c.sla.first_responded_at ? null : c.sla.first_response_due],
+      ["work-resolution", ["resolved", "closed"].includes(c.status) ? null : c.sla.resolution_due]]) {
+      const d = at ? due(at) : null;
+      $(cell).textContent = d ? d.text : t("cases.due.met");
+      $(cell).className = d && d.overdue ? "overdue" : "";
+    }
+    if (colleagues === null) {
+      colleagues = [];
+      const [staffPage, queues] = await Promise.all([
+        api(`/accounts/${encodeURIComponent(me.account_id)}/contacts?limit=100`).catch(() => ({ items: [] })),
+        api("/queues")]);
+      for (const p of staffPage.items) {
+        if (p.active && p.roles.some((r) => r === "agent" || r === "admin")) {
+          colleagues.push(p);
+          people.set(p.id, p.name || p.email);
+        }
+      }
+      $("work-queue").replaceChildren(...queues.items.map((q) => new Option(t(`queue.${q}`), q)));
+    }
+    const assignee = $("work-assignee");
+    assignee.replaceChildren(new Option(t("cases.assignee.none"), ""),
+      new Option(t("cases.assignee.me"), me.id),
+      ...colleagues.filter((p) => p.id !== me.id).map((p) => new Option(p.name || p.email, p.id)));
+    if (c.assignee && ![...assignee.options].some((o) => o.value === c.assignee)) {
+      assignee.add(new Option(staffName(c.assignee), c.assignee));
+    }
+    assignee.value = c.assignee || "";
+    $("work-queue").value = c.queue || "";
+    $("work-priority").value = c.priority;
+    $("take").hidden = c.assignee === me.id;
+  }
+
+  async function change(button, body, done) {
+    error.textContent = "";
+    await sending(button, async () => {
+      try {
+        await api(path, { method: "PATCH", body: { version: current.version, ...body } });
+        notice(done);
+      } catch (e) {
+        error.textContent = e.status === 409 && e.details && e.details.current_version ? t("cases.changed") : e.message;
+      }
+    });
+    await show();
+  }
+
+  $("work-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {};
+    const assignee = $("work-assignee").value;
+    if (assignee !== (current.assignee || "")) body.assignee = assignee;
+    if ($("work-queue").value && $("work-queue").value !== current.queue) body.queue = $("work-queue").value;
+    if ($("work-priority").value !== current.priority) body.priority = $("work-priority").value;
+    if (!Object.keys(body).length) {
+      notice(t("cases.work.unchanged"));
+      return;
+    }
+    await change(event.submitter || $("work-form").querySelector("button[type=submit]"), body,
+      t("cases.work.saved"));
+  });
+  $("take").addEventListener("click", () => change($("take"), { assignee: me.id }, t("cases.taken")));
 
   async function thread() {
     const list = $("thread");

@@ -2,6 +2,8 @@
 import { api, newKey } from "../api.js";
 import { date, t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
+import { sending, useStyles } from "./bookings-common.js";
+import { due, statusLabel } from "./cases-common.js";
 import { suggestArticles } from "./kb-suggest.js";
 
 const $ = (id) => document.getElementById(id);
@@ -70,7 +72,12 @@ start(async (me) => {
   if (me.roles.includes("account_manager") || me.roles.includes("partner") || staff) {
     scope.add(new Option(t("cases.account"), "account"));
   }
+  useStyles(); // secondary buttons
+  // Staff read the account, the resolution due time and a Take button on each row.
+  if (!staff) for (const th of document.querySelectorAll(".staff-col")) th.remove();
+  const columns = staff ? 8 : 5;
   if (staff) {
+    scope.add(new Option(t("cases.assigned"), "assigned"));
     for (const q of (await api("/queues")).items) {
       scope.add(new Option(`${t("cases.queue")}: ${t(`queue.${q}`)}`, `queue:${q}`));
     }
@@ -130,13 +137,22 @@ start(async (me) => {
           text.append(marked(c.snippet));
           subject.append(text);
         }
-        row.insertCell().textContent = t(`status.${c.status}`);
+        if (staff) row.insertCell().textContent = c.account_id;
+        row.insertCell().textContent = statusLabel(c.status, staff);
         row.insertCell().textContent = t(`priority.${c.priority}`);
+        if (staff) {
+          const cell = row.insertCell();
+          const open = !["resolved", "closed"].includes(c.status);
+          const d = due(c.resolution_due);
+          cell.textContent = open ? d.text : "";
+          if (open && d.overdue) cell.className = "overdue";
+        }
         row.insertCell().textContent = date(c.updated_at);
+        if (staff) row.insertCell().append(takeButton(c));
       }
       if (!tbody.rows.length) {
         const cell = tbody.insertRow().insertCell();
-        cell.colSpan = 5;
+        cell.colSpan = columns;
         cell.textContent = q ? t("cases.search.none", { q }) : t("cases.none");
       }
       $("search-count").textContent = q && page.items.length
@@ -146,6 +162,34 @@ start(async (me) => {
     } catch (e) {
       if (mine === loading) $("cases-error").textContent = e.message;
     }
+  }
+
+  // Take a case from the list: read its version, assign it to oneself.
+  function takeButton(c) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    if (c.assignee === me.id) {
+      button.textContent = t("cases.yours");
+      button.disabled = true;
+      return button;
+    }
+    button.textContent = t("cases.take");
+    button.setAttribute("aria-label", t("cases.take.label", { number: c.number }));
+    button.addEventListener("click", () => sending(button, async () => {
+      $("cases-error").textContent = "";
+      try {
+        const path = `/cases/${encodeURIComponent(c.id)}`;
+        const { version } = await api(path);
+        await api(path, { method: "PATCH", body: { version, assignee: me.id } });
+        notice(t("cases.taken.number", { number: c.number }));
+        c.assignee = me.id;
+        button.replaceWith(takeButton(c));
+      } catch (e) {
+        $("cases-error").textContent = e.status === 409 ? t("cases.changed.list") : e.message;
+      }
+    }));
+    return button;
   }
 
   scope.addEventListener("change", () => load());
