@@ -96,6 +96,12 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     page.get_by_role("button", name="Yes, close it").click()
     expect(page.locator("#case-status")).to_have_text("Closed")
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
+    # A closed case takes no message: the page says what to do instead.
+    expect(page.locator("#comment-form")).to_be_hidden()
+    expect(page.locator("#closed-note")).to_contain_text("Reopen it below")
+    # The category's questions, as answered when the case was opened.
+    expect(page.locator("#case-fields")).to_contain_text("Product")
+    expect(page.locator("#case-fields")).to_contain_text("Portal")
 
 
 def test_staff_console_lists_a_queue(page: Page, portal: Portal) -> None:

@@ -7,6 +7,12 @@ import { due, statusLabel } from "./cases-common.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** The catalogue's words for `key`, or `fallback` where it has none. */
+function known(key, fallback) {
+  const text = t(key);
+  return text === key ? fallback : text;
+}
+
 start(async (me) => {
   useStyles(); // secondary buttons and the inline confirmation
   const id = new URLSearchParams(location.search).get("id");
@@ -32,6 +38,13 @@ start(async (me) => {
       first: date(c.sla.first_response_due), resolution: date(c.sla.resolution_due) });
     $("case-requester").textContent = t("cases.requester", { name: c.requester_name, date: date(c.created_at) });
     $("case-description").textContent = c.description;
+    fields(c.fields);
+    // Nobody reads a closed case's thread: a customer reopens it (or opens a new one).
+    const closed = !staff && c.status === "closed";
+    $("comment-form").hidden = closed;
+    $("closed-note").hidden = !closed;
+    $("closed-note").textContent = closed ? t(c.allowed_statuses.includes("in_progress")
+      ? "cases.closed.reopen" : "cases.closed.new") : "";
     $("internal-field").hidden = !staff;
     if (staff) await work(c);
     // Customers learn that someone has it, staff who.
@@ -71,6 +84,21 @@ start(async (me) => {
     $("rated").hidden = !c.satisfaction;
     if (c.satisfaction) $("rated").textContent = t("cases.rated", { rating: c.satisfaction.rating });
     await Promise.all([thread(), attachments()]);
+  }
+
+  // The category's own questions, as the customer answered them.
+  function fields(values) {
+    const list = $("case-fields");
+    list.replaceChildren();
+    for (const [name, value] of Object.entries(values || {})) {
+      const term = document.createElement("dt");
+      term.textContent = known(`field.${name}`, name);
+      const answer = document.createElement("dd");
+      answer.textContent = typeof value === "boolean" ? t(value ? "cases.yes" : "cases.no")
+        : typeof value === "string" ? known(`choice.${value}`, value) : String(value);
+      list.append(term, answer);
+    }
+    list.hidden = !list.childElementCount;
   }
 
   // Staff: who works the case, in which queue, how urgent; and its clocks.
