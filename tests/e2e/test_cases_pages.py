@@ -228,3 +228,23 @@ def test_a_partner_searches_the_cases_of_the_accounts_it_serves(page: Page,
     search.get_by_role("button", name="Search").click()
     expect(page.locator("#cases tbody tr").first).to_contain_text(made["number"])
     expect(page.locator("#cases-error")).to_be_empty()
+
+
+def test_an_agent_opens_a_case_for_a_customer_account(page: Page, portal: Portal) -> None:
+    sign_in(page, "agent@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    ready(page)
+    form = page.locator("#case-form")
+    subject = f"Phoned in {uuid.uuid4().hex[:6]}"
+    form.get_by_label("For the customer account").fill("acc-nowhere")
+    form.get_by_label("Subject").fill(subject)
+    form.get_by_label("Description").fill("The customer called about their VPN.")
+    form.get_by_role("button", name="Open the case").click()
+    expect(page.locator("#cases-error")).to_have_text(
+        "There is no account acc-nowhere that you may open cases for. Check the id.")
+    form.get_by_label("For the customer account").fill("acc-contoso")
+    form.get_by_role("button", name="Open the case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
+    theirs = portal.every("/cases", as_user="manager@contoso.example", scope="account")
+    assert [c["subject"] for c in theirs].count(subject) == 1

@@ -202,20 +202,35 @@ start(async (me) => {
   $("more").addEventListener("click", () => load(true));
   $("category").addEventListener("change", customFields);
   customFields();
+  // Staff and partners open cases for a customer account, which they name.
+  const onBehalf = staff || me.roles.includes("partner");
+  $("for-account-field").hidden = !onBehalf;
+  $("for-account").required = onBehalf;
   const articles = suggestArticles(me, $("subject"));
   const submission = newKey(); // the page moves to the case once it is made
   $("case-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     $("cases-error").textContent = "";
+    const account = $("for-account").value.trim();
+    if (onBehalf && !account) {
+      $("cases-error").textContent = t("cases.for.account.missing");
+      $("for-account").focus();
+      return;
+    }
     try {
       const created = await api("/cases", { method: "POST", key: submission, body: {
         subject: $("subject").value.trim(), description: $("description").value.trim(),
         category: $("category").value, priority: $("priority").value, fields: fieldValues(),
+        ...(onBehalf ? { account_id: account } : {}),
       } });
       articles.sent();
       notice(t("cases.opened", { number: created.number }));
       location.assign(`${url("/cases/view/")}?id=${encodeURIComponent(created.id)}`);
     } catch (e) {
+      if (onBehalf && e.status === 404) {
+        $("cases-error").textContent = t("cases.for.account.unknown", { account });
+        return;
+      }
       const details = Array.isArray(e.details) ? ` (${e.details.map((d) => d.loc ? d.loc.at(-1) : d).join(", ")})` : "";
       $("cases-error").textContent = e.message + details;
     }
