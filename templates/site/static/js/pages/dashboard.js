@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { badge, interval, loader, useStyles, utc } from "./bookings-common.js";
+import { casesWidget } from "./cases-widget.js";
 import { balanceWidget } from "./invoices-widget.js";
 import { announcementsWidget, notificationsWidget } from "./notify-widgets.js";
 
@@ -95,6 +96,7 @@ start(async (me) => {
       item.dataset.widget = w.id;
       item.querySelector(".widget-title").textContent = name;
       if (w.id === "bookings") nextBookings(item);
+      else if (w.id === "cases") casesWidget(item, me);
       else if (w.id === "invoices") balanceWidget(item, me);
       else if (w.id === "notifications") notificationsWidget(item);
       else if (w.id === "announcements") announcementsWidget(item);
