@@ -267,3 +267,23 @@ def test_the_dashboard_lists_open_cases(page: Page, portal: Portal) -> None:
     sign_in(page, "manager@northwind.example")
     expect(page.locator('[data-widget="cases"] .case-counts')).to_contain_text(
         re.compile(r"open cases: .*New \d+"))
+
+
+def test_the_console_and_a_case_fit_a_phone(page: Page, portal: Portal) -> None:
+    page.set_viewport_size({"width": 360, "height": 740})
+    made = portal.request("POST", "/cases", as_user="contact@northwind.example", json={
+        "subject": "A rather long subject line that has to wrap on a small phone screen",
+        "description": "x", "category": "technical",
+        "fields": {"product": "portal", "environment": "production"}}).json()
+    sign_in(page, "agent@portico.example")
+    expect(page).not_to_have_url(re.compile(r"/signin/"))
+    page.goto("/cases/")
+    ready(page)
+    first = page.locator("#cases tbody tr").first
+    expect(first.locator('td[data-label="Resolution due"]')).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(f"/cases/view/?id={made['id']}")
+    ready(page)
+    expect(page.locator("#work-section")).to_be_visible()
+    expect(page.locator("#case-fields")).to_contain_text("Production")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -125,11 +125,17 @@ start(async (me) => {
       if (!more) tbody.replaceChildren();
       for (const c of page.items) {
         const row = tbody.insertRow();
+        // Each cell names its column, which a phone shows beside it (one card a row).
+        const cell = (label) => {
+          const td = row.insertCell();
+          td.dataset.label = t(label);
+          return td;
+        };
         const link = document.createElement("a");
         link.href = `${url("/cases/view/")}?id=${encodeURIComponent(c.id)}`;
         link.textContent = c.number;
-        row.insertCell().append(link);
-        const subject = row.insertCell();
+        cell("cases.number").append(link);
+        const subject = cell("cases.subject");
         subject.textContent = c.subject;
         if (c.snippet) {
           const text = document.createElement("p");
@@ -137,17 +143,17 @@ start(async (me) => {
           text.append(marked(c.snippet));
           subject.append(text);
         }
-        if (staff) row.insertCell().textContent = c.account_id;
-        row.insertCell().textContent = statusLabel(c.status, staff);
-        row.insertCell().textContent = t(`priority.${c.priority}`);
+        if (staff) cell("cases.account.label").textContent = c.account_id;
+        cell("cases.status").textContent = statusLabel(c.status, staff);
+        cell("cases.priority").textContent = t(`priority.${c.priority}`);
         if (staff) {
-          const cell = row.insertCell();
+          const when = cell("cases.due.resolution");
           const open = !["resolved", "closed"].includes(c.status);
           const d = due(c.resolution_due);
-          cell.textContent = open ? d.text : "";
-          if (open && d.overdue) cell.className = "overdue";
+          when.textContent = open ? d.text : "";
+          if (open && d.overdue) when.className = "overdue";
         }
-        row.insertCell().textContent = date(c.updated_at);
+        cell("cases.updated").textContent = date(c.updated_at);
         if (staff) row.insertCell().append(takeButton(c));
       }
       if (!tbody.rows.length) {
