@@ -26,8 +26,10 @@ start(async (me) => {
       current = await api(path);
     } catch (e) {
       error.textContent = e.status === 404 ? t("cases.missing") : e.message;
+      $("case-loading").hidden = true;
       return;
     }
+    $("case-loading").hidden = true;
     const c = current;
     $("case").hidden = false;
     $("case-title").textContent = `${c.number}: ${c.subject}`;

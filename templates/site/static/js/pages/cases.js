@@ -108,11 +108,28 @@ start(async (me) => {
     return `/cases?${params}`;
   }
 
+  // While a list loads, grey rows hold its place (the table says it is busy).
+  function placeholders(tbody) {
+    tbody.replaceChildren();
+    for (let i = 0; i < 3; i += 1) {
+      const cell = tbody.insertRow().insertCell();
+      cell.colSpan = columns;
+      const bar = document.createElement("span");
+      bar.className = "skeleton";
+      bar.setAttribute("aria-hidden", "true");
+      cell.append(bar);
+    }
+  }
+
   let loading = 0; // a newer load wins over a slower older one
   async function load(more = false) {
     $("cases-error").textContent = "";
     const tbody = $("cases").tBodies[0];
-    if (!more) cursor = null;
+    if (!more) {
+      cursor = null;
+      placeholders(tbody);
+    }
+    $("cases").setAttribute("aria-busy", "true");
     const mine = ++loading;
     const q = $("case-q").value.trim();
     try {
@@ -166,7 +183,12 @@ start(async (me) => {
       cursor = page.next_cursor;
       $("more").hidden = !cursor;
     } catch (e) {
-      if (mine === loading) $("cases-error").textContent = e.message;
+      if (mine === loading) {
+        $("cases-error").textContent = e.message;
+        if (!more) tbody.replaceChildren();
+      }
+    } finally {
+      if (mine === loading) $("cases").removeAttribute("aria-busy");
     }
   }
 
