@@ -74,6 +74,11 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     expect(agent.get_by_role("status")).to_have_text("Saved.")
     expect(agent.locator("#case-priority")).to_have_text("Urgent")
     assert axe_violations(agent) == []
+    # The next action clears the last one's message.
+    agent.get_by_label("Your message").fill("Escalated to the priority queue.")
+    agent.get_by_role("button", name="Send").click()
+    expect(agent.locator("#thread")).to_contain_text("Escalated")
+    expect(agent.locator("#notice")).to_be_empty()
     staff.close()
 
     page.reload()

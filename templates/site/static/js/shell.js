@@ -8,8 +8,16 @@ import { startNotify } from "./notify.js";
 const $ = (id) => document.getElementById(id);
 
 export function notice(text) {
-  $("notice").textContent = text;
+  const box = $("notice");
+  if (box) box.textContent = text;
 }
+
+// A message answers the last action: the next one (a form sent, a button pressed) clears
+// it, so a success never stands above a later error.
+document.addEventListener("submit", () => notice(""), true);
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("button")) notice("");
+}, true);
 
 export function showError(element, error) {
   element.textContent = error ? (error.message || t("error.generic")) : "";
