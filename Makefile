@@ -34,6 +34,12 @@ venv: $(STAMP)
 site: venv
 	$(PY) -m infra.site
 
+# glibc gives threads that allocate at once malloc arenas of their own (up to eight a
+# core); the local gateway serves each request on a new thread, and RSS crept up where
+# Python's heap did not. Two arenas keep `make run` within 50 MB an hour of demo traffic
+# (bench/local_soak.py, which `make bench` runs the same way).
+run bench: export MALLOC_ARENA_MAX := 2
+
 run: venv site
 	$(PY) -m infra.local --port $(PORTICO_PORT) --state $(STATE)
 

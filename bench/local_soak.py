@@ -5,7 +5,8 @@ API's latency (p50/p95), errors, the process's RSS and what moto holds that coul
 (shard iterators, stream records); at the end, RSS growth per minute and what it makes in
 an hour, then the CPU the idle portal uses.
 
-    python -m bench.local_soak [SECONDS]     (or PORTICO_SOAK_SECONDS; default 120)
+    MALLOC_ARENA_MAX=2 python -m bench.local_soak [SECONDS]   (as `make run` runs;
+                                             PORTICO_SOAK_SECONDS; default 120)
     python -m bench.local_soak 600 --compare     event sources stopped every other window:
                                                  the API's latency with them and without
     python -m bench.local_soak 300 --tracemalloc 15    what grew most, by allocating line
@@ -117,15 +118,23 @@ class Moto:
 class Traffic:
     """The demo users' requests, one per call of `step`, in the mix the docstring says."""
 
+    # Access tokens last an hour; the site refreshes them before that, and so does this.
+    SIGN_IN_EVERY = 45 * 60.0
+
     def __init__(self, cloud: LocalCloud) -> None:
         self.api = cloud.api_url
+        self.cloud = cloud
         self.sessions = [(email, cloud.signed_in(email)) for email in USERS]
+        self.signed_at = time.monotonic()
         self.own: dict[str, str] = {}  # contact -> the case they opened last
         self.seen: dict[str, list[str]] = {}  # user -> case ids from their last list
         self.n = 0
         self.cases = 0
 
     def step(self, lat: Latencies) -> None:
+        if time.monotonic() - self.signed_at > self.SIGN_IN_EVERY:
+            self.sessions = [(email, self.cloud.signed_in(email)) for email in USERS]
+            self.signed_at = time.monotonic()
         email, http = self.sessions[self.n % len(self.sessions)]
         turn = (self.n // len(self.sessions)) % 20
         self.n += 1
