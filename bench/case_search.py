@@ -108,7 +108,7 @@ def timed(index: CaseIndex, qs: list[str], reach: Reach, **kw: Any) -> str:
     wall, cpu, found = [], [], 0
     for q in qs:
         t, c = time.perf_counter(), time.thread_time()
-        hits, _ = index.search(q, reach, limit=25, **kw)
+        hits, _ = index.search(q, reach, limit=25, **kw)[:2]
         cpu.append((time.thread_time() - c) * 1000)
         wall.append((time.perf_counter() - t) * 1000)
         found += bool(hits)

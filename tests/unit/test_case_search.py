@@ -44,7 +44,7 @@ def index(*cases: dict[str, Any]) -> CaseIndex:
 
 
 def ids(idx: CaseIndex, q: str, reach: Reach = STAFF, **kw: Any) -> list[str]:
-    hits, _ = idx.search(q, reach, **kw)
+    hits, _ = idx.search(q, reach, **kw)[:2]
     return [h["summary"]["id"] for h in hits]
 
 
@@ -87,9 +87,9 @@ def test_internal_notes_are_found_and_shown_to_staff_only() -> None:
     idx = index(case("1", "Login fails", "Cannot sign in.", internal="Firmware blamed."))
     assert ids(idx, "firmware", customer(manager=True)) == []
     assert ids(idx, "login firmware", customer(manager=True)) == []
-    hits, _ = idx.search("firmware", STAFF)
+    hits, _ = idx.search("firmware", STAFF)[:2]
     assert hits[0]["snippet"] == "<mark>Firmware</mark> blamed."
-    hits, _ = idx.search("login", customer())
+    hits, _ = idx.search("login", customer())[:2]
     assert "Firmware" not in hits[0]["snippet"]
 
 
@@ -146,10 +146,10 @@ def test_pages_by_offset_newest_first_on_a_tie() -> None:
     cases = [case(str(i), "Badge reader", "Fails.", created=f"2026-01-{i + 1:02d}T00:00:00Z")
              for i in range(5)]
     idx = index(*cases)
-    first, more = idx.search("badge", STAFF, limit=2)
+    first, more = idx.search("badge", STAFF, limit=2)[:2]
     assert more
     assert [h["summary"]["id"] for h in first] == ["4", "3"]
-    rest, more = idx.search("badge", STAFF, limit=10, offset=2)
+    rest, more = idx.search("badge", STAFF, limit=10, offset=2)[:2]
     assert not more
     assert [h["summary"]["id"] for h in rest] == ["2", "1", "0"]
 
@@ -158,14 +158,14 @@ def test_pages_by_offset_newest_first_on_a_tie() -> None:
                                "\x00\x01", "ä" * 3000, "x" * 10_000, "", "   ", "the and"])
 def test_hostile_queries_are_words(q: str) -> None:
     idx = index(case("1", "Printer broken"))
-    hits, more = idx.search(q, STAFF)
+    hits, more = idx.search(q, STAFF)[:2]
     assert isinstance(hits, list)
     assert not more
 
 
 def test_snippets_are_escaped() -> None:
     idx = index(case("1", "XSS", "<script>alert(1)</script> printer & co"))
-    hits, _ = idx.search("printer", STAFF)
+    hits, _ = idx.search("printer", STAFF)[:2]
     assert "<script>" not in hits[0]["snippet"]
     assert "&lt;script&gt;" in hits[0]["snippet"]
     assert "<mark>printer</mark>" in hits[0]["snippet"]
@@ -178,3 +178,18 @@ def test_a_snapshot_loads_back_and_takes_changes() -> None:
     again.upsert([case("2", "Keyboard sticky")])  # type: ignore[list-item]
     assert sorted(ids(again, "keyboard")) == ["1", "2"]
     assert ids(idx, "sticky") == []  # the original is its own copy
+
+
+def test_too_many_matches_come_latest_changed_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from portico.cases import search
+
+    monkeypatch.setattr(search, "RANK_MOST", 3)
+    idx = index(*[case(str(i), f"Badge reader {i}") for i in range(5)])
+    idx.upsert([case("2", "Badge reader 2, changed")])  # type: ignore[list-item]
+    found = idx.search("badge", STAFF, limit=2)
+    assert not found.ranked
+    assert [h["summary"]["id"] for h in found.hits] == ["2", "4"]
+    assert found.more
+    rest = idx.search("badge", STAFF, limit=10, offset=2)
+    assert [h["summary"]["id"] for h in rest.hits] == ["3", "1", "0"]
+    assert idx.search("changed", STAFF).ranked  # one match: ranked

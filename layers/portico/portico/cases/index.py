@@ -289,12 +289,13 @@ def search(p: Principal, q: str, *, scope: str, account_id: str | None, status: 
     if offset >= DEPTH:
         raise BadRequest("The cursor belongs to another list.")
     index, _ = replica.sync()
-    hits, more = index.search(q, reach, status=status, limit=limit, offset=offset)
+    found = index.search(q, reach, status=status, limit=limit, offset=offset)
     items = [models.CaseHit.model_validate({**h["summary"], "snippet": h["snippet"],
-                                           "score": h["score"]}) for h in hits]
+                                           "score": h["score"]}) for h in found.hits]
     jump = items[0].id if case_number(q) is not None and len(items) == 1 else None
-    nxt = store.encode_cursor({"search": str(offset + len(items))}) if more else None
-    return models.CaseSearchPage(items=items, next_cursor=nxt, jump=jump)
+    nxt = store.encode_cursor({"search": str(offset + len(items))}) if found.more else None
+    return models.CaseSearchPage(items=items, next_cursor=nxt, jump=jump,
+                                 order="relevance" if found.ranked else "recent")
 
 
 def cases_in(event_records: Iterable[dict[str, Any]]) -> Iterator[str]:

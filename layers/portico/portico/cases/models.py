@@ -104,6 +104,8 @@ class CaseSearchPage(BaseModel):
     items: list[CaseHit]
     next_cursor: str | None
     jump: str | None = None  # the query was this case's number: open it
+    # Best first; or, when too many cases match to rank them, the latest changed first.
+    order: Literal["relevance", "recent"] = "relevance"
 
 
 class NewComment(Input):

@@ -34,13 +34,16 @@ import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from typing import Any, NamedTuple, Protocol, TypedDict
 
 from portico.kb import text
 from portico.kb.search import Matcher, folded, query_words, quote, snippet, token
 
 FORMAT = 1
 DEPTH = 1000  # results reach at most this deep
+# Ranking costs a bm25() per match (at 100,000 cases, 0.6 s for a word in most of them) and
+# tells little when most cases match; past this many, the newest changed come first.
+RANK_MOST = 5000
 SUBJECT_WEIGHT = 3.0
 MAX_TEXT_CHARS = 200_000  # of a case's thread: a case of thousands of comments is cut
 SNIPPET_TEXT_CHARS = 20_000  # kept for snippets (as far as `kb.search` looks for words)
@@ -87,6 +90,12 @@ class CaseHit(TypedDict):
     summary: dict[str, Any]
     snippet: str
     score: float
+
+
+class Found(NamedTuple):
+    hits: list[CaseHit]
+    more: bool  # there are more after this page
+    ranked: bool  # best first; else (too many matched to rank) the latest changed first
 
 
 @dataclass(frozen=True)
@@ -177,7 +186,7 @@ class Engine(Protocol):
     def upsert(self, docs: Iterable[CaseDocument]) -> int: ...
 
     def search(self, q: str, reach: Reach, *, status: str | None = None, limit: int = 25,
-               offset: int = 0) -> tuple[list[CaseHit], bool]: ...
+               offset: int = 0) -> Found: ...
 
 
 @dataclass
@@ -257,24 +266,37 @@ class CaseIndex:
     # -- finding ------------------------------------------------------------------------
 
     def search(self, q: str, reach: Reach, *, status: str | None = None, limit: int = 25,
-               offset: int = 0) -> tuple[list[CaseHit], bool]:
+               offset: int = 0) -> Found:
         """The cases the reader may find that have every word of `q` (a case number: that
-        case), best first; and whether there are more after this page."""
+        case), best first (or, when more than `RANK_MOST` match, the latest changed
+        first)."""
         limit = max(0, min(limit, DEPTH - offset))
         if not limit or offset < 0:
-            return [], False
+            return Found([], False, True)
         query = self._query(q, reach, status)
         if query is None:
-            return [], False
+            return Found([], False, True)
         with self._lock:
-            rows = self._db.execute(
-                "SELECT d.summary, d.public, d.internal, f.r FROM "
-                "(SELECT rowid, bm25(fts, ?, 1.0, ?, 0.0) AS r FROM fts "
-                "WHERE fts MATCH ?) AS f JOIN doc AS d ON d.rowid = f.rowid "
-                "ORDER BY f.r, d.created_at DESC, d.id LIMIT ? OFFSET ?",
-                # A customer's ranking owes nothing to internal notes either.
-                (SUBJECT_WEIGHT, 1.0 if reach.staff else 0.0, query.match, limit + 1,
-                 offset)).fetchall()
+            # Counting reads the postings without scoring them: a few ms at 100,000.
+            many = self._db.execute(
+                "SELECT count(*) FROM (SELECT rowid FROM fts WHERE fts MATCH ? LIMIT ?)",
+                (query.match, RANK_MOST + 1)).fetchone()[0] > RANK_MOST
+            if many:  # a changed case gets a new rowid: the latest changed first
+                rows = self._db.execute(
+                    "SELECT d.summary, d.public, d.internal, 0.0 FROM "
+                    "(SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC "
+                    "LIMIT ? OFFSET ?) AS f JOIN doc AS d ON d.rowid = f.rowid "
+                    "ORDER BY d.rowid DESC",
+                    (query.match, limit + 1, offset)).fetchall()
+            else:
+                rows = self._db.execute(
+                    "SELECT d.summary, d.public, d.internal, f.r FROM "
+                    "(SELECT rowid, bm25(fts, ?, 1.0, ?, 0.0) AS r FROM fts "
+                    "WHERE fts MATCH ?) AS f JOIN doc AS d ON d.rowid = f.rowid "
+                    "ORDER BY f.r, d.created_at DESC, d.id LIMIT ? OFFSET ?",
+                    # A customer's ranking owes nothing to internal notes either.
+                    (SUBJECT_WEIGHT, 1.0 if reach.staff else 0.0, query.match, limit + 1,
+                     offset)).fetchall()
         more = len(rows) > limit
         matcher = Matcher(query.words) if query.words else None
         hits: list[CaseHit] = []
@@ -290,7 +312,7 @@ class CaseIndex:
             hits.append({"summary": json.loads(summary),
                          "snippet": snippet(shown, found) if shown else "",
                          "score": round(-float(r), 4)})
-        return hits, more
+        return Found(hits, more, not many)
 
     def _query(self, q: str, reach: Reach, status: str | None) -> _Query | None:
         where = ""

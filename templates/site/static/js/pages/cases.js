@@ -178,8 +178,9 @@ start(async (me) => {
         cell.colSpan = columns;
         cell.textContent = q ? t("cases.search.none", { q }) : t("cases.none");
       }
-      $("search-count").textContent = q && page.items.length
-        ? t(page.next_cursor ? "cases.search.best" : "cases.search.found", { q }) : "";
+      $("search-count").textContent = !q || !page.items.length ? ""
+        : page.order === "recent" ? t("cases.search.recent", { q })
+          : t(page.next_cursor ? "cases.search.best" : "cases.search.found", { q });
       cursor = page.next_cursor;
       $("more").hidden = !cursor;
     } catch (e) {
