@@ -136,8 +136,8 @@ def engine(corpus: list[dict[str, Any]], n: int) -> None:
     qs = queries(docs)
     staff = Reach(everything=True, staff=True)
     manager = Reach(tokens=frozenset({account_token(ACCOUNT)}))
-    contact = Reach(tokens=frozenset({requester_token(ACCOUNT, "contact-7"),
-                                      cc_token(ACCOUNT, "contact-7")}))
+    contact = Reach(tokens=frozenset({requester_token(ACCOUNT, "contact-0"),
+                                      cc_token(ACCOUNT, "contact-0")}))
     for q in qs[:50]:
         loaded.search(q, staff)  # warm: stems read once, as in service
     for name, reach in (("staff", staff), ("manager", manager), ("contact", contact)):

@@ -72,12 +72,14 @@ def ready(page: Page) -> None:
     page.wait_for_selector("body[data-ready=true]", state="attached")
 
 
-def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD, path: str = "/signin/"
-            ) -> None:
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD, path: str = "/signin/",
+            *, remember: bool = False) -> None:
     page.goto(path)
     ready(page)
     page.get_by_label("E-mail", exact=True).fill(email)
     page.get_by_label("Password", exact=True).fill(password)
+    if remember:
+        page.get_by_label("Keep me signed in on this device").check()
     page.get_by_role("button", name="Sign in").click()
 
 

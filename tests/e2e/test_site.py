@@ -337,6 +337,47 @@ def test_token_is_refreshed_before_it_expires(page: Page) -> None:
     assert after["refreshToken"] == before["refreshToken"]
 
 
+def test_a_new_tab_shares_the_session_and_a_sign_out_ends_it_in_every_tab(
+        browser: Browser, cloud: LocalCloud, portal: Portal) -> None:
+    email = _join(portal, "acc-northwind", "manager@northwind.example")
+    context = browser.new_context(base_url=cloud.url)
+    first = context.new_page()
+    sign_in(first, email, NEW_PASSWORD)
+    expect(first.locator("#user-name")).to_be_visible()
+    # A link opened in a new tab (or from an e-mail) finds the session of the open tab.
+    second = context.new_page()
+    second.goto("/cases/")
+    expect(second.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    # Signing out in one tab signs out the other at once.
+    first.get_by_role("button", name="Sign out").click()
+    expect(first).to_have_url(re.compile(r"/signin/"))
+    expect(second).to_have_url(re.compile(r"/signin/\?next="))
+    context.close()
+
+
+def test_without_keep_me_signed_in_the_session_ends_with_the_last_tab(
+        browser: Browser, cloud: LocalCloud, portal: Portal) -> None:
+    email = _join(portal, "acc-northwind", "manager@northwind.example")
+    context = browser.new_context(base_url=cloud.url)
+    page = context.new_page()
+    sign_in(page, email, NEW_PASSWORD)
+    expect(page.locator("#user-name")).to_be_visible()
+    page.close()
+    again = context.new_page()
+    again.goto("/cases/")
+    expect(again).to_have_url(re.compile(r"/signin/\?next="))
+    # Kept: it is there after every tab has closed, and after a reload.
+    sign_in(again, email, NEW_PASSWORD, remember=True)
+    expect(again.locator("#user-name")).to_be_visible()
+    again.close()
+    later = context.new_page()
+    later.goto("/cases/")
+    expect(later.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    later.reload()
+    expect(later.get_by_role("heading", name="Cases", level=1)).to_be_visible()
+    context.close()
+
+
 def test_sign_out_ends_every_session(page: Page, cloud: LocalCloud, portal: Portal) -> None:
     email = _join(portal, "acc-northwind", "manager@northwind.example")
     sign_in(page, email, NEW_PASSWORD)

@@ -1,9 +1,18 @@
-// Sign-in against Cognito from the browser. Tokens live in sessionStorage (gone with the
-// tab) and the access token is refreshed before it expires.
+// Sign-in against Cognito from the browser; the access token is refreshed before it expires.
+//
+// Where the session lives: with "Keep me signed in" in localStorage, so every tab has it and
+// it outlives the browser; without, in each tab's sessionStorage, and a tab that opens
+// without one (a link opened in a new tab, an e-mailed link) asks the portal's open tabs
+// for theirs over a BroadcastChannel, so the session is the browser's until its last portal
+// tab closes. Signing out in one tab signs out all of them. The risk of localStorage is a
+// script of another origin's making reading the refresh token; the site's CSP lets no
+// inline or foreign script run, and only those who ask to be remembered keep it there.
 import { config } from "./config.js";
 
 const KEY = "portico.session";
 const EARLY = 120; // seconds before expiry to refresh
+const ASK_MS = 300; // how long a new tab waits for an open one to lend its session
+const channel = "BroadcastChannel" in window ? new BroadcastChannel("portico.auth") : null;
 
 export class AuthError extends Error {
   constructor(type, message) {
@@ -40,20 +49,31 @@ function claims(token) {
   return JSON.parse(atob(part));
 }
 
-function save(email, result, previous = {}) {
+function remembered() {
+  return localStorage.getItem(KEY) !== null;
+}
+
+function keep(session, remember) {
+  (remember ? localStorage : sessionStorage).setItem(KEY, JSON.stringify(session));
+  (remember ? sessionStorage : localStorage).removeItem(KEY);
+  schedule(session);
+}
+
+function save(email, result, previous = {}, remember = remembered()) {
   const session = {
     email,
     accessToken: result.AccessToken,
     refreshToken: result.RefreshToken || previous.refreshToken,
     expiresAt: claims(result.AccessToken).exp,
   };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
-  schedule(session);
+  keep(session, remember);
+  // The other tabs take the new tokens (a sign-in, or a refresh) as theirs.
+  channel?.postMessage({ type: "session", session, remember });
   return session;
 }
 
 export function session() {
-  const raw = sessionStorage.getItem(KEY);
+  const raw = sessionStorage.getItem(KEY) ?? localStorage.getItem(KEY);
   return raw ? JSON.parse(raw) : null;
 }
 
@@ -64,11 +84,45 @@ export function signedIn() {
 
 export function clear() {
   sessionStorage.removeItem(KEY);
+  localStorage.removeItem(KEY);
   sessionStorage.removeItem("portico.account");
 }
 
-/** Sign in: the session, or {challenge, session} when Cognito asks for a new password. */
-export async function signIn(email, password) {
+/** A tab opened without a session asks the open ones for theirs; true once it has one. */
+export async function borrow() {
+  if (signedIn() || !channel) return signedIn();
+  return new Promise((resolve) => {
+    const done = () => {
+      channel.removeEventListener("message", heard);
+      resolve(signedIn());
+    };
+    const heard = (event) => {
+      if (event.data?.type === "session") setTimeout(done, 0);
+    };
+    channel.addEventListener("message", heard);
+    channel.postMessage({ type: "ask" });
+    setTimeout(done, ASK_MS);
+  });
+}
+
+channel?.addEventListener("message", (event) => {
+  const message = event.data || {};
+  const mine = session();
+  if (message.type === "ask" && mine) {
+    channel.postMessage({ type: "session", session: mine, remember: remembered() });
+  } else if (message.type === "session" && message.session
+             && (!mine || mine.email === message.session.email)) {
+    keep(message.session, Boolean(message.remember));
+  } else if (message.type === "signout" && mine) {
+    clear();
+    window.dispatchEvent(new Event("portico:signout"));
+    window.dispatchEvent(new Event("portico:signedout"));
+  }
+});
+
+/** Sign in: the session, or {challenge, session} when Cognito asks for a new password.
+ * `remember` keeps it beyond the browser's last tab. */
+export async function signIn(email, password, remember = false) {
   const cfg = await config();
   const data = await cognito("InitiateAuth", {
     ClientId: cfg.cognito.clientId,
@@ -76,10 +130,10 @@ export async function signIn(email, password) {
     AuthParameters: { USERNAME: email, PASSWORD: password },
   });
   if (data.ChallengeName) return { challenge: data.ChallengeName, session: data.Session };
-  return save(email, data.AuthenticationResult);
+  return save(email, data.AuthenticationResult, {}, remember);
 }
 
-export async function setNewPassword(email, challengeSession, password) {
+export async function setNewPassword(email, challengeSession, password, remember = false) {
   const cfg = await config();
   const data = await cognito("RespondToAuthChallenge", {
     ClientId: cfg.cognito.clientId,
@@ -87,7 +141,7 @@ export async function setNewPassword(email, challengeSession, password) {
     Session: challengeSession,
     ChallengeResponses: { USERNAME: email, NEW_PASSWORD: password },
   });
-  return save(email, data.AuthenticationResult);
+  return save(email, data.AuthenticationResult, {}, remember);
 }
 
 let refreshing = null;
@@ -129,6 +183,7 @@ export async function signOutEverywhere() {
   const s = session();
   window.dispatchEvent(new Event("portico:signout"));
   clear();
+  channel?.postMessage({ type: "signout" });
   if (!s) return;
   const cfg = await config();
   await fetch(`${cfg.apiUrl}/me/sign-out`, {

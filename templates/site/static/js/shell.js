@@ -1,7 +1,7 @@
 // The frame every page shares: who is signed in, the menu their roles allow, the language,
 // the account they act in, and the polite answer for a page they may not use.
 import { api, actIn, actingAccount } from "./api.js";
-import { clear, signedIn, signOutEverywhere } from "./auth.js";
+import { borrow, clear, signedIn, signOutEverywhere } from "./auth.js";
 import { altLang, altUrl, lang, preferredLanguage, rememberLanguage, t, url } from "./i18n.js";
 import { startNotify } from "./notify.js";
 
@@ -85,10 +85,12 @@ export async function start(init) {
     body.dataset.ready = "true";
     return;
   }
-  if (!signedIn()) {
+  if (!signedIn() && !await borrow()) {
     location.replace(signInUrl());
     return;
   }
+  // Signed out in another tab: this one leaves too.
+  window.addEventListener("portico:signedout", () => location.replace(signInUrl()));
   let me;
   try {
     me = await api("/me");

@@ -16,7 +16,7 @@ start(async () => {
     error.textContent = "";
     email = $("email").value.trim().toLowerCase();
     try {
-      const result = await signIn(email, $("password").value);
+      const result = await signIn(email, $("password").value, $("remember").checked);
       if (result.challenge === "NEW_PASSWORD_REQUIRED") {
         challenge = result.session;
         $("challenge-username").value = email;
@@ -40,7 +40,7 @@ start(async () => {
       return;
     }
     try {
-      await setNewPassword(email, challenge, $("new-password").value);
+      await setNewPassword(email, challenge, $("new-password").value, $("remember").checked);
       await enter();
     } catch (e) {
       error.textContent = e instanceof AuthError ? authMessage(e) : e.message;
