@@ -35,6 +35,8 @@ CASE_DESK: dict[str, Any] = {
     "case_categories": {c.id: [{"name": f.name, "type": f.type, "required": f.required,
                                 "options": list(f.options)} for f in c.fields]
                         for c in catalog.CATEGORIES.values()},
+    # Roles that open cases of some categories only (the billing role: billing cases).
+    "case_role_categories": {r: sorted(c) for r, c in catalog.ROLE_CATEGORIES.items()},
 }
 
 

@@ -378,7 +378,10 @@ CASES = [
     Case("open case", "POST", "/cases", _own_path("/cases"),
          lambda role, a: expected_object(role, "case", C, relation(role, a, own_record=True),
                                          201),
-         body=lambda: {"subject": "Help", "description": "Please.", "category": "general",
+         # Billing: every role that opens cases opens this category (the billing role no
+         # other).
+         body=lambda: {"subject": "Help", "description": "Please.", "category": "billing",
+                       "fields": {"invoice_number": "INV-1"},
                        "account_id": "{account}"}),
     Case("list cases", "GET", "/cases", lambda a, p: f"/cases?scope=account&account={a}",
          lambda role, a: expected_list(role, "case", relation(role, a))),

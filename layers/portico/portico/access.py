@@ -107,6 +107,9 @@ ACCESS: dict[str, dict[str, tuple[Grant, ...]]] = {
         "contact": (grant(Scope.SELF, R, U),),
         "invoice": (grant(Scope.ACCOUNT, R, A),),
         "change_request": (grant(Scope.ACCOUNT, R, C),),
+        # Their own cases, as a contact's; which categories they open is the catalogue's
+        # (`cases.catalog.ROLE_CATEGORIES`: billing cases).
+        "case": (grant(Scope.SELF, R, C, U, A), grant(Scope.SHARED, R, A)),
     },
     "partner": {
         "account": (grant(Scope.ACCOUNT, R), grant(Scope.PARTNER, R)),

@@ -41,6 +41,10 @@ CATEGORIES: dict[str, Category] = {c.id: c for c in (
     )),
 )}
 
+# Roles whose cases are of some categories only: the billing role opens billing cases. A
+# principal with another role that opens cases opens any category.
+ROLE_CATEGORIES: dict[str, frozenset[str]] = {"billing": frozenset({"billing"})}
+
 PRIORITIES = ("low", "normal", "high", "urgent")
 
 

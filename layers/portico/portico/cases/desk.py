@@ -189,6 +189,18 @@ def _check_fields(category: str, given: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _check_category(p: Principal, category: str) -> None:
+    """A role that opens cases of some categories only (billing) opens only those."""
+    openers = {r for r in p.roles
+               if any(C in g.privileges for g in access.ACCESS.get(r, {}).get("case", ()))}
+    if not openers or any(r not in catalog.ROLE_CATEGORIES for r in openers):
+        return
+    allowed = frozenset().union(*(catalog.ROLE_CATEGORIES[r] for r in openers))
+    if category not in allowed:
+        raise Invalid("Your role opens cases of these categories only.",
+                      details={"categories": sorted(allowed)})
+
+
 def _check_cc(account_id: str, cc: list[str]) -> list[str]:
     unique = sorted(set(cc))
     found = {m["contact_id"] for m in store.batch_get(
@@ -207,6 +219,7 @@ def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
     c = change.by(p, "case", case_id, Owner(account, p.contact_id), C)
     if account != p.account_id and store.get(keys.account(account)) is None:
         raise NotFound("No such account.")
+    _check_category(p, new.category)
     fields = _check_fields(new.category, new.fields)
     cc = _check_cc(account, [x for x in new.cc if x != p.contact_id])
     now = clock.now()

@@ -8,8 +8,18 @@ import { suggestArticles } from "./kb-suggest.js";
 
 const $ = (id) => document.getElementById(id);
 
-// The custom fields of each category, rendered into the page from portico.cases.catalog.
+// The custom fields of each category, rendered into the page from portico.cases.catalog,
+// and the roles that open cases of some categories only.
 const FIELDS = JSON.parse(document.getElementById("case-categories").textContent);
+const ROLE_CATEGORIES = JSON.parse(document.getElementById("case-role-categories").textContent);
+const OPENERS = ["contact", "account_manager", "partner", "agent", "admin", "billing"];
+
+/** The categories `me` may open a case in, or null for any. */
+function openable(me) {
+  const roles = me.roles.filter((r) => OPENERS.includes(r));
+  if (!roles.length || roles.some((r) => !ROLE_CATEGORIES[r])) return null;
+  return new Set(roles.flatMap((r) => ROLE_CATEGORIES[r]));
+}
 
 function customFields() {
   const box = $("custom-fields");
@@ -229,6 +239,12 @@ start(async (me) => {
   });
   $("case-q").addEventListener("search", () => load()); // the box's own clear button
   $("more").addEventListener("click", () => load(true));
+  const categories = openable(me);
+  if (categories) {
+    for (const option of [...$("category").options]) {
+      if (!categories.has(option.value)) option.remove();
+    }
+  }
   $("category").addEventListener("change", customFields);
   customFields();
   // Staff and partners open cases for a customer account, which they name.
