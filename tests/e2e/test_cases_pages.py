@@ -296,3 +296,14 @@ def test_the_console_and_a_case_fit_a_phone(page: Page, portal: Portal) -> None:
     expect(page.locator("#work-section")).to_be_visible()
     expect(page.locator("#case-fields")).to_contain_text("Production")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_the_billing_role_is_offered_billing_cases_only(page: Page) -> None:
+    sign_in(page, "billing@northwind.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    ready(page)
+    category = page.locator("#case-form").get_by_label("Category")
+    expect(category.locator("option")).to_have_count(1)
+    expect(category).to_have_value("billing")
+    expect(page.locator("#case-form").get_by_label("Invoice number")).to_be_visible()
