@@ -254,3 +254,47 @@ def test_a_watched_worker_polls_when_its_queue_gets_a_message(
         finally:
             w.stop()
     assert not moto_fixes._watchers.get(("sqs", "wake-test"))  # stopping unwatches
+
+
+def test_a_batching_window_gathers_what_arrives_into_one_invocation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from infra.workers import QueueSource
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+    class Indexer:
+        logical_id = "Indexer"
+        last_seconds = 0.1
+
+        def __init__(self) -> None:
+            self.batches: list[int] = []
+
+        def invoke(self, event: dict[str, Any], background: bool = False) -> dict[str, Any]:
+            self.batches.append(len(event["Records"]))
+            return {}
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        url = sqs.create_queue(QueueName="window-test")["QueueUrl"]
+        arn = "arn:aws:sqs:eu-west-1:123456789012:window-test"
+        for i in range(25):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i))
+        windowed, plain = Indexer(), Indexer()
+        source = QueueSource(sqs, windowed, url, arn,  # type: ignore[arg-type]
+                             {"BatchSize": 100, "MaximumBatchingWindowInSeconds": 5},
+                             "eu-west-1")
+        assert source.window == 1.0  # cut locally
+        started = time.monotonic()
+        assert source.poll_once() == 25
+        assert windowed.batches == [25]  # one invocation, not pieces
+        assert time.monotonic() - started < 2.0
+        for i in range(3):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i))
+        without = QueueSource(sqs, plain, url, arn,  # type: ignore[arg-type]
+                              {"BatchSize": 10}, "eu-west-1")
+        without.poll_once()
+        assert plain.batches == [1, 1, 1]  # pieces of about 50 ms of work each
