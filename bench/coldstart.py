@@ -39,8 +39,10 @@ import boto3
 import yaml
 from moto.server import ThreadedMotoServer
 
+from infra import runtime as stand_in
+
 ROOT = Path(__file__).resolve().parent.parent
-RUNTIME = ROOT / "build" / "runtime-python3.12"  # the stand-in tests/integration shares
+RUNTIME = stand_in.RUNTIME  # the stand-in tests/integration shares
 RUNS = 5
 TOP = 8
 REGION = "eu-west-1"
@@ -123,13 +125,10 @@ class Sample:
 
 
 def python312() -> Path:
-    found = shutil.which("python3.12")
-    candidates = ([Path(found)] if found else []) + sorted(
-        Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
-    for c in candidates:
-        if subprocess.run([c, "--version"], capture_output=True, check=False).returncode == 0:
-            return c
-    raise SystemExit("no python3.12 here: the functions run on python3.12 (apt or pyenv)")
+    try:
+        return stand_in.python312()
+    except stand_in.NoPython312 as e:
+        raise SystemExit(str(e)) from None
 
 
 def run(cmd: list[str | Path], **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -154,11 +153,8 @@ def attempt(cmd: list[str | Path], **kw: Any) -> subprocess.CompletedProcess[str
 
 def runtime() -> Path:
     """python3.12 with boto3 compiled, as Lambda's runtime ships it."""
-    python = RUNTIME / "bin" / "python"
-    if not (RUNTIME / ".ready").exists():
-        run([python312(), "-m", "venv", "--clear", RUNTIME])
-        run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "boto3"])
-        (RUNTIME / ".ready").touch()
+    python312()
+    python = stand_in.stand_in()
     site = next((RUNTIME / "lib").glob("python3.12/site-packages"))
     run([python, "-m", "compileall", "-q", "-j", "0", site])
     return python

@@ -12,28 +12,24 @@ from __future__ import annotations
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from infra import runtime as runtime_stand_in
 from infra.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
-RUNTIME = ROOT / "build" / "runtime-python3.12"  # a stand-in for the Lambda runtime
 
 
 def python312() -> Path:
-    found = shutil.which("python3.12", path=os.environ.get("PATH"))
-    candidates = ([Path(found)] if found else []) + sorted(
-        Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
-    for c in candidates:
-        if subprocess.run([c, "--version"], capture_output=True, check=False).returncode == 0:
-            return c
-    pytest.fail("no python3.12 here: the functions run on python3.12 (apt or pyenv)")
+    try:
+        return runtime_stand_in.python312()
+    except runtime_stand_in.NoPython312 as e:
+        pytest.fail(str(e))
 
 
 def run(cmd: list[str | Path], **kw: object) -> subprocess.CompletedProcess[str]:
@@ -62,13 +58,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def runtime() -> Path:
     """python3.12 with boto3 and nothing else of ours, as Lambda's runtime has it."""
-    bin_python = RUNTIME / "bin" / "python"
-    if not (RUNTIME / ".ready").exists():
-        run([python312(), "-m", "venv", "--clear", RUNTIME])
-        run([bin_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "boto3"])
-        (RUNTIME / ".ready").touch()
-    return bin_python
+    python312()
+    return runtime_stand_in.stand_in()
 
 
 @pytest.fixture(scope="module")

@@ -498,7 +498,8 @@ def test_bad_dashboard_layout_is_422(portal: Portal, layout: dict[str, Any]) -> 
 
 @pytest.mark.parametrize(("user", "sections"), [
     (CONTACT, ["dashboard", "cases", "kb", "bookings", "notifications", "profile"]),
-    ("billing@northwind.example", ["dashboard", "kb", "invoices", "notifications", "profile"]),
+    ("billing@northwind.example", ["dashboard", "cases", "kb", "invoices", "notifications",
+                                   "profile"]),
     ("partner@fabrikam.example", ["dashboard", "cases", "kb", "notifications", "profile"]),
     (MANAGER, ["dashboard", "cases", "kb", "invoices", "bookings", "notifications", "account",
                "profile"]),
