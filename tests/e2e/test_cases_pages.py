@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from infra.local import LocalCloud
-from tests.conftest import Portal, wait_for
+from tests.conftest import Portal
 from tests.e2e.conftest import axe_violations, ready, sign_in
 
 
@@ -109,40 +109,6 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     expect(page.locator("#case-fields")).to_contain_text("Portal")
 
 
-def test_staff_console_lists_a_queue(page: Page, portal: Portal) -> None:
-    # The demo's premium cases are routed by the workflow once the portal has started.
-    wait_for(lambda: portal.get("/queues/premium/cases",
-                                as_user="agent@portico.example").json()["items"], timeout=60)
-    sign_in(page, "agent@portico.example")
-    expect(page.locator("#user-name")).to_be_visible()
-    page.goto("/cases/")
-    expect(page.get_by_label("Show")).to_have_value("queue:support")
-    page.get_by_label("Show").select_option("queue:premium")
-    expect(page.locator("#cases tbody tr").first).to_contain_text(re.compile(r"CS-\d{6}"))
-    assert axe_violations(page) == []
-
-
-def test_an_agent_takes_a_case_from_the_queue(page: Page, portal: Portal) -> None:
-    made = portal.request("POST", "/cases", as_user="contact@contoso.example", json={
-        "subject": "Queue pick-up test", "description": "Please look.",
-        "category": "general"}).json()
-    wait_for(lambda: portal.get(f"/cases/{made['id']}",
-                                as_user="agent@portico.example").json().get("queue"))
-    sign_in(page, "agent@portico.example")
-    expect(page.locator("#user-name")).to_be_visible()
-    page.goto("/cases/")
-    ready(page)
-    row = page.locator("#cases tbody tr", has_text=made["number"])
-    expect(row).to_contain_text("acc-contoso")
-    row.get_by_role("button", name=f"Take it: {made['number']}").click()
-    expect(row.get_by_role("button", name="Yours")).to_be_disabled()
-    page.get_by_label("Show").select_option("assigned")
-    expect(page.locator("#cases tbody")).to_contain_text(made["number"])
-    case = portal.get(f"/cases/{made['id']}", as_user="agent@portico.example").json()
-    me = portal.get("/me", as_user="agent@portico.example").json()
-    assert case["assignee"] == me["id"]
-
-
 def test_customer_cannot_open_another_accounts_case(page: Page, portal: Portal) -> None:
     theirs = portal.request("POST", "/cases", as_user="contact@contoso.example", json={
         "subject": "Contoso only", "description": "x", "category": "general"}).json()
@@ -169,94 +135,6 @@ def test_a_double_click_opens_one_case(page: Page, portal: Portal) -> None:
     assert [c["subject"] for c in mine].count(subject) == 1
 
 
-def test_search_finds_a_case_by_its_words_and_opens_one_by_number(
-        page: Page, portal: Portal) -> None:
-    word = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
-    made = portal.request("POST", "/cases", as_user="contact@northwind.example", json={
-        "subject": "Badge reader at the door", "category": "general",
-        "description": f"The reader beeps twice and shows {word}."}).json()
-    # Findable once indexed (a second or so; more while the portal indexes its demo cases).
-    wait_for(lambda: portal.get("/cases/search", as_user="contact@northwind.example",
-                                params={"q": word}).json()["items"], timeout=30)
-    sign_in(page, "contact@northwind.example")
-    expect(page.locator("#user-name")).to_be_visible()
-    page.goto("/cases/")
-    ready(page)
-    search = page.get_by_role("search")
-    search.get_by_label("Search cases by words or number").fill(word)
-    search.get_by_role("button", name="Search").click()
-    row = page.locator("#cases tbody tr").first
-    expect(row).to_contain_text(made["number"])
-    expect(row.locator("mark")).to_have_text(word)
-    expect(page.locator("#search-count")).to_contain_text(word)
-    assert axe_violations(page) == []
-    # Nothing found says so, in words.
-    search.get_by_label("Search cases by words or number").fill(word + "x")
-    search.get_by_role("button", name="Search").click()
-    expect(page.locator("#cases tbody")).to_contain_text(f"No cases match “{word}x”")
-    # A case number goes straight to the case.
-    search.get_by_label("Search cases by words or number").fill(made["number"])
-    search.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(re.compile(rf"/cases/view/\?id={made['id']}$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Badge reader")
-
-
-def test_search_in_finnish_at_360_px(page: Page, portal: Portal) -> None:
-    page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(page, "contact@contoso.example")  # reads the portal in Finnish
-    expect(page.locator("#user-name")).to_be_visible()
-    page.goto("/fi/cases/")
-    ready(page)
-    expect(page).to_have_url(re.compile(r"/fi/cases/$"))
-    search = page.get_by_role("search")
-    search.get_by_label("Hae tukipyyntöjä sanoilla tai numerolla").fill("qqqzzzxxx")
-    search.get_by_role("button", name="Hae").click()
-    expect(page.locator("#cases tbody")).to_contain_text(
-        "Hakuun ”qqqzzzxxx” ei löytynyt tukipyyntöjä")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360
-
-
-def test_a_partner_searches_the_cases_of_the_accounts_it_serves(page: Page,
-                                                                portal: Portal) -> None:
-    word = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
-    made = portal.request("POST", "/cases", as_user="manager@northwind.example", json={
-        "subject": f"Warehouse scanner {word}", "category": "general",
-        "description": "The handheld scanner does not charge."}).json()
-    wait_for(lambda: portal.get("/cases/search", as_user="partner@fabrikam.example",
-                                params={"q": word}).json()["items"], timeout=30)
-    sign_in(page, "partner@fabrikam.example")
-    expect(page.locator("#user-name")).to_be_visible()
-    page.goto("/cases/")
-    ready(page)
-    page.get_by_label("Show").select_option("account")
-    search = page.get_by_role("search")
-    search.get_by_label("Search cases by words or number").fill(word)
-    search.get_by_role("button", name="Search").click()
-    expect(page.locator("#cases tbody tr").first).to_contain_text(made["number"])
-    expect(page.locator("#cases-error")).to_be_empty()
-
-
-def test_an_agent_opens_a_case_for_a_customer_account(page: Page, portal: Portal) -> None:
-    sign_in(page, "agent@portico.example")
-    expect(page.locator("#user-name")).to_be_visible()
-    page.goto("/cases/")
-    ready(page)
-    form = page.locator("#case-form")
-    subject = f"Phoned in {uuid.uuid4().hex[:6]}"
-    form.get_by_label("For the customer account").fill("acc-nowhere")
-    form.get_by_label("Subject").fill(subject)
-    form.get_by_label("Description").fill("The customer called about their VPN.")
-    form.get_by_role("button", name="Open the case").click()
-    expect(page.locator("#cases-error")).to_have_text(
-        "There is no account acc-nowhere that you may open cases for. Check the id.")
-    form.get_by_label("For the customer account").fill("acc-contoso")
-    form.get_by_role("button", name="Open the case").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
-    theirs = portal.every("/cases", as_user="manager@contoso.example", scope="account")
-    assert [c["subject"] for c in theirs].count(subject) == 1
-
-
 def test_the_dashboard_lists_open_cases(page: Page, portal: Portal, browser: Browser,
                                         cloud: LocalCloud) -> None:
     subject = f"Dashboard case {uuid.uuid4().hex[:6]}"
@@ -276,26 +154,6 @@ def test_the_dashboard_lists_open_cases(page: Page, portal: Portal, browser: Bro
     expect(manager.locator('[data-widget="cases"] .case-counts')).to_contain_text(
         re.compile(r"open cases: .*New \d+"))
     other.close()
-
-
-def test_the_console_and_a_case_fit_a_phone(page: Page, portal: Portal) -> None:
-    page.set_viewport_size({"width": 360, "height": 740})
-    made = portal.request("POST", "/cases", as_user="contact@northwind.example", json={
-        "subject": "A rather long subject line that has to wrap on a small phone screen",
-        "description": "x", "category": "technical",
-        "fields": {"product": "portal", "environment": "production"}}).json()
-    sign_in(page, "agent@portico.example")
-    expect(page).not_to_have_url(re.compile(r"/signin/"))
-    page.goto("/cases/")
-    ready(page)
-    first = page.locator("#cases tbody tr").first
-    expect(first.locator('td[data-label="Resolution due"]')).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    page.goto(f"/cases/view/?id={made['id']}")
-    ready(page)
-    expect(page.locator("#work-section")).to_be_visible()
-    expect(page.locator("#case-fields")).to_contain_text("Production")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
 def test_the_billing_role_is_offered_billing_cases_only(page: Page) -> None:
