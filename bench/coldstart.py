@@ -228,9 +228,10 @@ def functions(workdir: Path, python: Path) -> list[Function]:
 
 def build_function(source: Path, code: Path, python: Path) -> None:
     """As sam build does: the function's code, copied, never the working tree; then its
-    requirements.txt installed beside it by the runtime's pip (this machine's architecture,
-    pip's own cache), and what pip installed compiled as the layer's build compiles (pip's
-    timestamp .pyc would go stale once the zip rounds the files' times)."""
+    requirements.txt installed beside it for python3.12 (wheels for this machine's
+    architecture, pip's own cache; the runtime stand-in has no pip), and what pip installed
+    compiled by the runtime as the layer's build compiles (pip's timestamp .pyc would go
+    stale once the zip rounds the files' times)."""
     if not source.is_dir():
         raise Failed(f"no folder {source.relative_to(ROOT)}")
     shutil.copytree(source, code, ignore=shutil.ignore_patterns("__pycache__"))
@@ -238,8 +239,9 @@ def build_function(source: Path, code: Path, python: Path) -> None:
     if not requirements.is_file():
         return
     own = set(code.iterdir())
-    attempt([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-compile", "-r", requirements, "-t", code])
+    attempt([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-compile", "--python-version", "3.12", "--only-binary=:all:",
+             "-r", requirements, "-t", code])
     installed = sorted(set(code.iterdir()) - own)
     shutil.rmtree(code / "bin", ignore_errors=True)
     if installed:
