@@ -283,8 +283,9 @@ def test_a_snapshot_replaces_the_changes_before_it(portal: Portal, cloud: LocalC
     with fn.environment():
         pointer = store.get(keys.CASE_INDEX, consistent=True)
         assert pointer is not None
-        stored = {o["Key"] for o in cloud.client("s3").list_objects_v2(
-            Bucket=cloud.resource("DocumentsBucket"), Prefix=index.PREFIX).get("Contents", [])}
+        # Deleted by version: no noncurrent copy of a replaced snapshot or change is kept.
+        stored = {o["Key"] for o in cloud.client("s3").list_object_versions(
+            Bucket=cloud.resource("DocumentsBucket"), Prefix=index.PREFIX).get("Versions", [])}
         # Only the snapshot, and changes stored after it.
         assert pointer["base"] in stored
         later = {k for _, k, _, _ in json.loads(str(pointer["changes"]))}

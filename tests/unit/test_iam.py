@@ -142,8 +142,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # and changes (a snapshot deletes the ones it replaces); its queue.
     "CaseSearchIndexerFunction": {
         **_grant([*TABLE_RW, "dynamodb:Query"], TABLE),
-        **_grant(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                 "DocumentsBucket.Arn/cases/index/*"),
+        **_grant(["s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+                  "s3:DeleteObjectVersion"], "DocumentsBucket.Arn/cases/index/*"),
         **_grant(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                  "CaseSearchIndexQueue.Arn"),
     },

@@ -89,9 +89,19 @@ def _s3() -> Any:
     return aws.client("s3")
 
 
-def _put(key: str, body: bytes, content_type: str) -> None:
-    _s3().put_object(Bucket=settings().documents_bucket, Key=key, Body=body,
-                     ContentType=content_type)
+def _put(key: str, body: bytes, content_type: str) -> str | None:
+    """Store an object; its version (the documents bucket keeps versions)."""
+    resp = _s3().put_object(Bucket=settings().documents_bucket, Key=key, Body=body,
+                            ContentType=content_type)
+    version = resp.get("VersionId")
+    return str(version) if version else None
+
+
+def _delete(key: str, version: str | None) -> None:
+    """Delete an object for good: by version, or a versioned bucket would keep every
+    snapshot ever made as a noncurrent version (350 MB each at 100,000 cases)."""
+    args = {"Bucket": settings().documents_bucket, "Key": key}
+    _s3().delete_object(**args, **({"VersionId": version} if version else {}))
 
 
 def _get(key: str) -> bytes:
@@ -101,10 +111,11 @@ def _get(key: str) -> bytes:
 def _pointer(*, consistent: bool) -> dict[str, Any]:
     item = store.get(keys.CASE_INDEX, consistent=consistent)
     if item is None:
-        return {"seq": 0, "base": None, "base_seq": 0, "changes": []}
+        return {"seq": 0, "base": None, "base_version": None, "base_seq": 0, "changes": []}
     return {"seq": int(item["seq"]), "base": item.get("base"),
+            "base_version": item.get("base_version"),
             "base_seq": int(item.get("base_seq", 0)),
-            # As JSON text, a list of [seq, key, cases, stored_at].
+            # As JSON text, a list of [seq, key, cases, stored_at, version].
             "changes": json.loads(str(item.get("changes") or "[]"))}
 
 
@@ -160,7 +171,7 @@ class Replica:
             base = pointer["base"]
             index = engine.load(_get(base)) if base else engine()
             self._index, self._base, self.seq = index, base, int(pointer["base_seq"])
-        for seq, key, _, _ in pointer["changes"]:
+        for seq, key, *_ in pointer["changes"]:
             if seq > self.seq:
                 self._index.upsert(json.loads(gzip.decompress(_get(key))))
                 self.seq = seq
@@ -185,14 +196,15 @@ def update(case_ids: Iterable[str], *, request_id: str) -> dict[str, Any]:
     if compact:
         index.upsert(docs)
         key = f"{PREFIX}snapshot-{tag}.sqlite"
-        _put(key, index.dump(), "application/vnd.sqlite3")
-        after = {"seq": seq, "base": key, "base_seq": seq, "changes": "[]"}
+        version = _put(key, index.dump(), "application/vnd.sqlite3")
+        after = {"seq": seq, "base": key, "base_version": version, "base_seq": seq,
+                 "changes": "[]"}
     else:
         key = f"{PREFIX}change-{tag}.json.gz"
-        _put(key, gzip.compress(json.dumps(docs).encode()), "application/gzip")
-        changes.append([seq, key, len(docs), stamp])
-        after = {"seq": seq, "base": pointer["base"], "base_seq": pointer["base_seq"],
-                 "changes": json.dumps(changes)}
+        version = _put(key, gzip.compress(json.dumps(docs).encode()), "application/gzip")
+        changes.append([seq, key, len(docs), stamp, version])
+        after = {"seq": seq, "base": pointer["base"], "base_version": pointer["base_version"],
+                 "base_seq": pointer["base_seq"], "changes": json.dumps(changes)}
     c = change.system("case_index", "current", OWNER, request_id=request_id)
     c.update(keys.CASE_INDEX, set_={**after, "updated_at": stamp},
              condition="attribute_not_exists(#seq) OR #seq = :seq",
@@ -209,10 +221,11 @@ def update(case_ids: Iterable[str], *, request_id: str) -> dict[str, Any]:
         replica.advanced(seq, key)
         # Nothing names these any more; a reader that had just read the old pointer reads
         # it again (`Replica.sync`).
-        old = [pointer["base"], *(k for _, k, _, _ in pointer["changes"])]
-        for k in old:
+        old = [(pointer["base"], pointer["base_version"]),
+               *((c[1], c[4] if len(c) > 4 else None) for c in pointer["changes"])]
+        for k, v in old:
             if k:
-                _s3().delete_object(Bucket=settings().documents_bucket, Key=k)
+                _delete(k, v)
     else:
         index.upsert(docs)
         replica.advanced(seq, None)
