@@ -192,7 +192,6 @@ class Engine(Protocol):
 @dataclass
 class _Query:
     match: str
-    columns: str
     words: list[tuple[str, ...]] = field(default_factory=list)
 
 
@@ -330,12 +329,11 @@ class CaseIndex:
         columns = "{subject body internal}" if reach.staff else "{subject body}"
         digits = case_number(q)
         if digits is not None:
-            return _Query(match=f"meta : {quote(number_token(digits))}{where}",
-                          columns=columns)
+            return _Query(match=f"meta : {quote(number_token(digits))}{where}")
         words = query_words(q, LANGS)
         if not words:
             return None
         each = ["(" + " OR ".join(map(quote, w)) + ")" for w in words]
         return _Query(match=f"{columns} : (" + " AND ".join(each) + ")" + where,
-                      columns=columns, words=words)
+                      words=words)
 

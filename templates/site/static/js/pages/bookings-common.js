@@ -24,7 +24,7 @@ export function isStaff(me) {
 }
 
 /** A catalogue entry if there is one, else `fallback` (the raw value). */
-function known(key, fallback) {
+export function known(key, fallback) {
   const text = t(key);
   return text === key ? fallback : text;
 }

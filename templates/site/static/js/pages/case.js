@@ -2,16 +2,10 @@
 import { api, newKey } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
-import { confirmInline, sending, useStyles } from "./bookings-common.js";
+import { confirmInline, known, sending, useStyles } from "./bookings-common.js";
 import { due, statusLabel } from "./cases-common.js";
 
 const $ = (id) => document.getElementById(id);
-
-/** The catalogue's words for `key`, or `fallback` where it has none. */
-function known(key, fallback) {
-  const text = t(key);
-  return text === key ? fallback : text;
-}
 
 start(async (me) => {
   useStyles(); // secondary buttons and the inline confirmation
