@@ -3,6 +3,7 @@ shared by the build test and the cold-start bench (`build/runtime-python3.12`)."
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -37,13 +38,24 @@ def _run(cmd: list[str | Path]) -> None:
 def stand_in() -> Path:
     """The stand-in's python, made once. The venv has no pip of its own (its ensurepip step
     failed now and then under a busy test run, saying nothing); this process's pip puts
-    boto3 into it for python3.12."""
+    boto3 into it for python3.12. Made beside its place and renamed into it, under a lock:
+    two processes at once (test workers, a bench) would otherwise build one venv over the
+    other, and a half-made one must never look finished."""
     python = RUNTIME / "bin" / "python"
     if (RUNTIME / ".ready").exists():
         return python
-    _run([python312(), "-m", "venv", "--clear", "--without-pip", RUNTIME])
-    site = next((RUNTIME / "lib").glob("python3.12/site-packages"))
-    _run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-          "--target", site, "--python-version", "3.12", "--only-binary=:all:", "boto3"])
-    (RUNTIME / ".ready").touch()
+    RUNTIME.parent.mkdir(parents=True, exist_ok=True)
+    with open(RUNTIME.with_name(RUNTIME.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (RUNTIME / ".ready").exists():
+            return python
+        making = RUNTIME.with_name(f"{RUNTIME.name}.{os.getpid()}")
+        shutil.rmtree(making, ignore_errors=True)
+        _run([python312(), "-m", "venv", "--without-pip", making])
+        site = next((making / "lib").glob("python3.12/site-packages"))
+        _run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+              "--target", site, "--python-version", "3.12", "--only-binary=:all:", "boto3"])
+        (making / ".ready").touch()
+        shutil.rmtree(RUNTIME, ignore_errors=True)
+        making.rename(RUNTIME)
     return python

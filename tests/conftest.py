@@ -57,6 +57,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # xdist marks a grouped test by its node id; a pytest that ignores the mark would spread
+    # every file over the workers without a word (pytest 9.2 did), so say it here.
+    grouped = [i for i in session.items if i.get_closest_marker("xdist_group")]
+    if session.config.getoption("loadgroup", False) and grouped and "@" not in grouped[0].nodeid:
+        raise pytest.UsageError("--dist loadgroup had no effect: this pytest and pytest-xdist "
+                                "do not group a file's tests (see pyproject.toml)")
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # Unit tests mock AWS in this process: moto's mock_aws resets the backends the local cloud
     # serves from, and the cloud's background invocations set os.environ. They run after the
