@@ -78,7 +78,9 @@ e2e: venv site browser
 
 # The SAM CLI too: a test runs `sam build` and imports what it built. Test files run on
 # parallel workers, each with a local cloud of its own (tests/conftest.py); most of a test's
-# time is waiting on that cloud, so three workers keep two cores busy.
+# time is waiting on that cloud, so three workers keep two cores busy. Files go out in
+# collection order (xdist would send the biggest first): unit tests, which reset the moto
+# a worker's cloud runs on, come after every file that uses it.
 TEST_WORKERS ?= 3
 
 # The tools install side by side: three virtualenvs and a browser share nothing.
@@ -87,7 +89,7 @@ tools:
 
 test: tools
 	@$(MAKE) --no-print-directory lint site
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # As modules (python -m bench.x), so that one bench may import another's helpers.
 bench: venv
