@@ -114,6 +114,7 @@ build: $(SAM)
 	$(SAM) build
 
 # make deploy ENV=dev|prod [MAIL_FROM=you@example.com ALARM_EMAIL=ops@example.com ...]
+# [BRAND_FILE=brand.json]: the brand is checked before anything deploys (infra/brand.py).
 ENV ?= prod
 STACK = $(if $(filter dev,$(ENV)),portico-dev,portico)
 LOG_LEVEL = $(if $(filter dev,$(ENV)),DEBUG,INFO)
@@ -123,6 +124,7 @@ OVERRIDES = Stage=$(ENV) LogLevel=$(LOG_LEVEL) \
   $(if $(SITE_CERTIFICATE),SiteCertificateArn=$(SITE_CERTIFICATE))
 
 deploy: build venv
+	$(PY) -m infra.brand >/dev/null
 	$(SAM) deploy --config-env $(ENV) --parameter-overrides $(OVERRIDES)
 	$(PY) -m infra.deploy --stack $(STACK)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 
-from infra import site
+from infra import brand, site
 
 
 def stack_outputs(cloudformation: Any, stack: str) -> dict[str, str]:
@@ -37,6 +37,7 @@ def site_config(outputs: dict[str, str], region: str) -> dict[str, Any]:
             "userPoolId": outputs["UserPoolId"],
             "clientId": outputs["UserPoolClientId"],
         },
+        "brand": brand.load().for_pages(),
     }
 
 

@@ -24,7 +24,7 @@ import boto3
 import requests
 from moto.server import ThreadedMotoServer
 
-from infra import moto_fixes, site
+from infra import brand, moto_fixes, site
 from infra import seed as demo
 from infra.functions import Function, load_functions
 from infra.gateway import API_PREFIX, Gateway, JwtAuthorizer
@@ -57,6 +57,8 @@ class LocalCloud:
         self.stack_name = stack_name
         self.region = region
         self.site_dir = site_dir or root / "build" / "site"
+        # Checked as the cloud starts: a bad brand file stops `make run` with what is wrong.
+        self.brand = brand.load()
         self.run_workers = run_workers
         self.seed = seed
         self.users: list[dict[str, Any]] = []
@@ -119,6 +121,10 @@ class LocalCloud:
             AuthParameters={"USERNAME": email, "PASSWORD": user["password"]},
         )["AuthenticationResult"]
         http = requests.Session()
+        # No proxy settings from the environment: requests would walk os.environ on every
+        # call while this process's functions set and remove their variables in it (a
+        # KeyError mid-walk ended an hour's soak after a minute).
+        http.trust_env = False
         http.headers["Authorization"] = f"Bearer {tokens['AccessToken']}"
         return http
 
@@ -338,6 +344,7 @@ class LocalCloud:
                 "userPoolId": self.resource("UserPool"),
                 "clientId": self.resource("UserPoolClient"),
             },
+            "brand": self.brand.for_pages(),
         }
 
     def info(self) -> dict[str, Any]:

@@ -392,5 +392,5 @@ def test_sign_out_ends_every_session(page: Page, cloud: LocalCloud, portal: Port
         idp.initiate_auth(ClientId=cloud.resource("UserPoolClient"),
                           AuthFlow="REFRESH_TOKEN_AUTH",
                           AuthParameters={"REFRESH_TOKEN": refresh_token})
-    page.goto("/")
+    page.goto("/profile/")
     expect(page).to_have_url(re.compile(r"/signin/\?next="))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from infra import deploy
+from infra import brand, deploy
 
 REGION = "eu-west-1"
 
@@ -65,7 +66,10 @@ def test_publish_uploads_the_site_with_the_stacks_config(aws: boto3.session.Sess
     assert config == {"apiUrl": "https://abc.execute-api.eu-west-1.amazonaws.com",
                       "region": REGION,
                       "cognito": {"endpoint": "https://cognito-idp.eu-west-1.amazonaws.com",
-                                  "userPoolId": "eu-west-1_pool", "clientId": "client-1"}}
+                                  "userPoolId": "eu-west-1_pool", "clientId": "client-1"},
+                      # The operator's brand travels with the settings (infra/brand.py).
+                      "brand": brand.load().for_pages()}
+    assert "static/brand/logo.svg" in keys
     page = s3.get_object(Bucket="portico-site-test", Key="index.html")
     assert page["ContentType"] == "text/html; charset=utf-8"
     assert page["CacheControl"] == "no-cache"
@@ -118,3 +122,14 @@ def test_destroy_refuses_a_prod_stack(aws: boto3.session.Session) -> None:
     with pytest.raises(SystemExit, match="prod"):
         deploy.destroy(aws, "portico-dev")
     assert "dev-table" in aws.client("dynamodb").list_tables()["TableNames"]
+
+
+def test_a_bad_brand_stops_the_publish_before_anything_is_uploaded(
+        aws: boto3.session.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "brand.json"
+    bad.write_text('{"name": {"en": "Acme"}}')
+    monkeypatch.setenv("BRAND_FILE", str(bad))
+    make_stack(aws)
+    with pytest.raises(brand.BadBrand, match=r"name\.fi"):
+        deploy.publish(aws, "portico")
+    assert "Contents" not in aws.client("s3").list_objects_v2(Bucket="portico-site-test")

@@ -2,6 +2,7 @@
 // the account they act in, and the polite answer for a page they may not use.
 import { api, actIn, actingAccount } from "./api.js";
 import { borrow, clear, signedIn, signOutEverywhere } from "./auth.js";
+import { brandPage } from "./brand.js";
 import { altLang, altUrl, lang, preferredLanguage, rememberLanguage, t, url } from "./i18n.js";
 import { startNotify } from "./notify.js";
 
@@ -76,12 +77,24 @@ function languageSwitch(me) {
   });
 }
 
-/** Run a page: public pages at once, others once the caller is known and allowed. */
+/** Run a page: public pages at once, others once the caller is known and allowed; an
+ * `optional` page (the home page) runs for anyone, with `me` null when signed out. */
 export async function start(init) {
   const body = document.body;
+  const branded = brandPage();
+  if (body.dataset.auth === "optional" && !signedIn() && !await borrow()) {
+    body.dataset.auth = "public";
+    $("loading").hidden = true;
+    $("page").hidden = false;
+  }
   if (body.dataset.auth === "public") {
+    // A visitor reading public pages (home, knowledge base) can sign in from any of them.
+    if (!signedIn() && !location.pathname.includes("/signin/")) {
+      document.querySelector(".signin-link").hidden = false;
+    }
     languageSwitch(null);
     await init(null);
+    await branded;
     body.dataset.ready = "true";
     return;
   }
@@ -126,6 +139,7 @@ export async function start(init) {
   }
   $("page").hidden = false;
   await init(me);
+  await branded;
   // The page's forms now answer; until then a submit would only reload the page.
   body.dataset.ready = "true";
 }

@@ -65,6 +65,11 @@ function layout(me) {
 }
 
 start(async (me) => {
+  if (!me) { // signed out: the home page
+    $("home").hidden = false;
+    return;
+  }
+  $("dashboard").hidden = false;
   $("greeting").textContent = t("dashboard.greeting", { name: me.name || me.email });
   let widgets = layout(me);
   let editing = false;
