@@ -72,7 +72,12 @@ def test_a_partner_searches_the_cases_of_the_accounts_it_serves(page: Page,
     expect(page.locator("#user-name")).to_be_visible()
     page.goto("/cases/")
     ready(page)
-    page.get_by_label("Show").select_option("account")
+    # A partner lands on its customer's cases, not on its own empty list.
+    expect(page.get_by_label("Show")).to_have_value("served:acc-northwind")
+    expect(page.get_by_label("Show").locator("option:checked")).to_have_text(
+        "Cases of Northwind Traders")
+    expect(page.locator("#cases tbody tr").first).to_be_visible()
+    expect(page.locator("#cases-error")).to_be_empty()
     search = page.get_by_role("search")
     search.get_by_label("Search cases by words or number").fill(word)
     search.get_by_role("button", name="Search").click()

@@ -165,3 +165,26 @@ def test_the_billing_role_is_offered_billing_cases_only(page: Page) -> None:
     expect(category.locator("option")).to_have_count(1)
     expect(category).to_have_value("billing")
     expect(page.locator("#case-form").get_by_label("Invoice number")).to_be_visible()
+
+
+def test_a_partner_opens_a_case_for_the_customer_it_serves(page: Page, portal: Portal) -> None:
+    sign_in(page, "partner@fabrikam.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    ready(page)
+    form = page.locator("#case-form")
+    customer = form.get_by_label("For the customer account")
+    # A choice of the accounts it serves, by name; never a free-typed id.
+    expect(customer.locator("option")).to_have_text(["Northwind Traders"])
+    subject = f"Partner opened {uuid.uuid4().hex[:6]}"
+    form.get_by_label("Subject").fill(subject)
+    form.get_by_label("Description").fill("The customer's scanner is down.")
+    form.get_by_role("button", name="Open the case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
+    # It is Northwind's case: its manager sees it in the account's list.
+    cases = portal.every("/cases", as_user="manager@northwind.example", scope="account")
+    assert subject in [c["subject"] for c in cases]
+    # Back on the list, the partner finds it under Northwind's cases.
+    page.goto("/cases/")
+    ready(page)
+    expect(page.locator("#cases tbody")).to_contain_text(subject)

@@ -474,6 +474,15 @@ def test_a_login_without_a_contact_is_403(portal: Portal, cloud: LocalCloud) -> 
 
 
 # -- the site's needs ---------------------------------------------------------------------
+def test_a_partner_is_told_the_accounts_it_serves_by_name(portal: Portal) -> None:
+    served = portal.get("/me", as_user="partner@fabrikam.example").json()["served_accounts"]
+    assert {"account_id": "acc-northwind", "account_name": "Northwind Traders"} in served
+    assert all(a["account_id"] not in ("acc-fabrikam", "acc-contoso") for a in served)
+    # Nobody else serves an account: their list is empty, never null.
+    for user in (CONTACT, MANAGER, "agent@portico.example"):
+        assert portal.get("/me", as_user=user).json()["served_accounts"] == []
+
+
 def test_dashboard_layout_is_kept_on_the_contact(portal: Portal) -> None:
     user = "partner@fabrikam.example"
     layout = {"widgets": [{"id": "announcements", "hidden": False},

@@ -207,17 +207,17 @@ def get(key: Mapping[str, str], *, consistent: bool = False) -> Item | None:
 
 
 def batch_get(keys: Sequence[Mapping[str, str]]) -> list[Item]:
-    """Items by key (up to 100; missing ones are left out)."""
-    if not keys:
-        return []
+    """Items by key, a hundred to a request (missing ones are left out)."""
     table = settings().table_name
-    request: dict[str, Any] = {table: {"Keys": [serialize(k) for k in keys]}}
     found: list[Item] = []
     with aws_errors():
-        while request:
-            resp = aws.dynamodb().batch_get_item(RequestItems=request)
-            found += [deserialize(i) for i in resp.get("Responses", {}).get(table, [])]
-            request = resp.get("UnprocessedKeys") or {}
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                table: {"Keys": [serialize(k) for k in keys[start:start + 100]]}}
+            while request:
+                resp = aws.dynamodb().batch_get_item(RequestItems=request)
+                found += [deserialize(i) for i in resp.get("Responses", {}).get(table, [])]
+                request = resp.get("UnprocessedKeys") or {}
     return found
 
 

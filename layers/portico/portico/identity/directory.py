@@ -219,9 +219,10 @@ def set_member(c: change.Change, member: dict[str, Any], account: dict[str, Any]
 
 # -- the caller's own profile -------------------------------------------------------------
 def _account_names(p: Principal) -> dict[str, str]:
-    """The names of the caller's accounts, cached like the principal: `GET /me` on a warm
-    function costs no read for them (a rename shows within the cache's minute)."""
-    ids = sorted(m.account_id for m in p.memberships)
+    """The names of the caller's accounts and of those its partner account serves, cached
+    like the principal: `GET /me` on a warm function costs no read for them (a rename shows
+    within the cache's minute)."""
+    ids = sorted({m.account_id for m in p.memberships} | p.delegated_accounts)
 
     def load() -> dict[str, str]:
         return {str(a["id"]): str(a.get("name") or a["id"])
@@ -242,6 +243,10 @@ def _me(p: Principal, contact: dict[str, Any]) -> models.Me:
             account_id=m.account_id, account_name=names.get(m.account_id, m.account_id),
             account_kind=m.account_kind, roles=list(m.roles))
             for m in p.memberships],
+        served_accounts=sorted(
+            (models.ServedAccount(account_id=a, account_name=names.get(a, a))
+             for a in p.delegated_accounts),
+            key=lambda s: (s.account_name.casefold(), s.account_id)),
         notification_preferences=models.NotificationPreferences.model_validate(
             contact.get("notification_preferences") or DEFAULT_PREFERENCES),
         dashboard=models.Dashboard.model_validate(contact.get("dashboard") or {}),

@@ -101,6 +101,13 @@ class MembershipOut(BaseModel):
     roles: list[str]
 
 
+class ServedAccount(BaseModel):
+    """A customer account the caller's partner account serves."""
+
+    account_id: str
+    account_name: str
+
+
 class Me(BaseModel):
     id: str
     email: str
@@ -110,6 +117,8 @@ class Me(BaseModel):
     account_id: str
     roles: list[str]
     memberships: list[MembershipOut]
+    # A partner's customer accounts (acting in its partner account), by name; else empty.
+    served_accounts: list[ServedAccount] = []
     notification_preferences: NotificationPreferences
     dashboard: Dashboard
     sections: list[str]

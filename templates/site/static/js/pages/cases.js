@@ -79,9 +79,15 @@ start(async (me) => {
   const staff = me.roles.includes("agent") || me.roles.includes("admin");
   const scope = $("scope");
   scope.add(new Option(t("cases.mine"), "mine"));
-  if (me.roles.includes("account_manager") || me.roles.includes("partner") || staff) {
+  if (me.roles.includes("account_manager") || staff) {
     scope.add(new Option(t("cases.account"), "account"));
   }
+  // A partner works its customers' cases: a list per account it serves, the first shown.
+  const served = me.roles.includes("partner") ? me.served_accounts : [];
+  for (const a of served) {
+    scope.add(new Option(t("cases.served", { account: a.account_name }), `served:${a.account_id}`));
+  }
+  if (served.length) scope.value = `served:${served[0].account_id}`;
   useStyles(); // secondary buttons
   // Staff read the account, the resolution due time and a Take button on each row.
   if (!staff) for (const th of document.querySelectorAll(".staff-col")) th.remove();
@@ -99,7 +105,8 @@ start(async (me) => {
   // that match them: the caller's own, or else every case they may read (the account's for
   // a manager, the served accounts' for a partner, all for staff).
   function listPath() {
-    const [kind, queue] = scope.value.split(":");
+    // "queue:<queue>", "served:<account id>" (an id may hold a colon) or a plain scope.
+    const [kind, which] = scope.value.replace(":", "\u0000").split("\u0000");
     const q = $("case-q").value.trim();
     const status = $("status-filter").value;
     const params = new URLSearchParams({ limit: "25" });
@@ -107,14 +114,24 @@ start(async (me) => {
     if (cursor) params.set("cursor", cursor);
     if (q) {
       params.set("q", q);
-      params.set("scope", kind === "mine" ? "mine" : "all");
+      if (kind === "served") {
+        params.set("scope", "account");
+        params.set("account", which);
+      } else {
+        params.set("scope", kind === "mine" ? "mine" : "all");
+      }
       return `/cases/search?${params}`;
     }
     if (kind === "queue") {
       if (!status) params.set("status", "open");
-      return `/queues/${queue}/cases?${params}`;
+      return `/queues/${which}/cases?${params}`;
     }
-    params.set("scope", kind);
+    if (kind === "served") {
+      params.set("scope", "account");
+      params.set("account", which);
+    } else {
+      params.set("scope", kind);
+    }
     return `/cases?${params}`;
   }
 
@@ -251,6 +268,15 @@ start(async (me) => {
   const onBehalf = staff || me.roles.includes("partner");
   $("for-account-field").hidden = !onBehalf;
   $("for-account").required = onBehalf;
+  if (served.length) {
+    // A partner picks one of its customers by name instead of typing an id.
+    const pick = document.createElement("select");
+    pick.id = "for-account";
+    pick.required = true;
+    for (const a of served) pick.add(new Option(a.account_name, a.account_id));
+    $("for-account").replaceWith(pick);
+    $("for-account-hint").hidden = true;
+  }
   const articles = suggestArticles(me, $("subject"));
   const submission = newKey(); // the page moves to the case once it is made
   $("case-form").addEventListener("submit", async (event) => {
