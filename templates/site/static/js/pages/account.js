@@ -134,6 +134,8 @@ start(async (me) => {
 
   const staff = me.roles.includes("agent") || me.roles.includes("admin");
   $("review-link").hidden = !staff;
+  // The audit log is the managers' and admins' (the access table's "audit" grants).
+  $("audit-link").hidden = !(me.roles.includes("account_manager") || me.roles.includes("admin"));
   const asking = mayAsk(me) && !staff ? changeRequestsPanel(me) : null;
   await people();
   if (can.invite) {
