@@ -105,6 +105,11 @@ def test_invitation_acceptance_end_to_end(page: Page, portal: Portal) -> None:
     ready(page)
     expect(page.get_by_text("You are invited to Northwind Traders as Billing.")).to_be_visible()
     expect(page.get_by_label("Your e-mail")).to_have_value(email)
+    # The password's rules stand under the password field, not under the name.
+    boxes = {name: page.locator(sel).bounding_box() for name, sel in
+             (("name", "#name"), ("password", "#password"), ("rules", "#invite-rules"))}
+    assert all(boxes.values())
+    assert boxes["rules"]["y"] > boxes["password"]["y"] > boxes["name"]["y"]  # type: ignore[index]
     page.get_by_label("Your name").fill("Ina Invited")
     page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
     page.get_by_label("New password again").fill(NEW_PASSWORD)
