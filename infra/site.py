@@ -38,6 +38,27 @@ CASE_DESK: dict[str, Any] = {
     # Roles that open cases of some categories only (the billing role: billing cases).
     "case_role_categories": {r: sorted(c) for r, c in catalog.ROLE_CATEGORIES.items()},
 }
+# The files a case takes, as the forms state them up front and check before sending: each
+# type the API accepts, by the name people know and its file name endings.
+ATTACHMENT_KINDS = {
+    "application/pdf": ("PDF", ".pdf"), "image/png": ("PNG", ".png"),
+    "image/jpeg": ("JPEG", ".jpg .jpeg"), "image/gif": ("GIF", ".gif"),
+    "image/webp": ("WebP", ".webp"), "text/plain": ("TXT", ".txt .log"),
+    "text/csv": ("CSV", ".csv"), "application/zip": ("ZIP", ".zip"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("Word", ".docx"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("Excel", ".xlsx"),
+}
+if set(ATTACHMENT_KINDS) != catalog.ATTACHMENT_TYPES:
+    raise RuntimeError("infra/site.py ATTACHMENT_KINDS must name each of catalog.ATTACHMENT_TYPES")
+CASE_DESK["case_files"] = {
+    "types": {mime: ext.split() for mime, (_, ext) in ATTACHMENT_KINDS.items()},
+    "names": ", ".join(name for name, _ in ATTACHMENT_KINDS.values()),
+    "accept": ",".join([*ATTACHMENT_KINDS, *(e for _, ext in ATTACHMENT_KINDS.values()
+                                             for e in ext.split())]),
+    "max_bytes": catalog.ATTACHMENT_MAX_BYTES,
+    "max_mb": catalog.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    "max_count": 10,
+}
 
 
 def catalogue(source: Path, lang: str) -> dict[str, str]:

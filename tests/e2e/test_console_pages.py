@@ -57,8 +57,10 @@ def test_an_agent_opens_a_case_for_a_customer_account(page: Page, portal: Portal
     form.get_by_label("Subject").fill(subject)
     form.get_by_label("Description").fill("The customer called about their VPN.")
     form.get_by_role("button", name="Open the case").click()
-    expect(page.locator("#cases-error")).to_have_text(
+    # Said beside the field it is about.
+    expect(form.locator("#for-account-error")).to_have_text(
         "There is no account acc-nowhere that you may open cases for. Check the id.")
+    expect(form.get_by_label("For the customer account")).to_be_focused()
     form.get_by_label("For the customer account").fill("acc-contoso")
     form.get_by_role("button", name="Open the case").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(subject)

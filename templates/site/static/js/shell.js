@@ -20,6 +20,20 @@ document.addEventListener("click", (event) => {
   if (event.target instanceof Element && event.target.closest("button")) notice("");
 }, true);
 
+/** A message for the next page this tab opens (the case just opened, say): shown there
+ * once, as if this page had said it. */
+export function flash(text) {
+  sessionStorage.setItem("portico.flash", text);
+}
+
+function flashed() {
+  const text = sessionStorage.getItem("portico.flash");
+  if (text) {
+    sessionStorage.removeItem("portico.flash");
+    notice(text);
+  }
+}
+
 export function showError(element, error) {
   element.textContent = error ? (error.message || t("error.generic")) : "";
 }
@@ -139,6 +153,7 @@ export async function start(init) {
   }
   $("page").hidden = false;
   await init(me);
+  flashed();
   await branded;
   // The page's forms now answer; until then a submit would only reload the page.
   body.dataset.ready = "true";

@@ -3,7 +3,7 @@ import { api, newKey } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { confirmInline, known, sending, useStyles } from "./bookings-common.js";
-import { due, statusLabel } from "./cases-common.js";
+import { attach, due, fileProblem, statusLabel } from "./cases-common.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -249,26 +249,28 @@ start(async (me) => {
   $("upload-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
-    const file = $("file").files[0];
-    if (!file) return;
+    const input = $("file");
+    const file = input.files[0];
+    const problem = file ? fileProblem(file) : t("cases.file.none");
+    $("file-error").textContent = problem;
+    if (problem) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    input.removeAttribute("aria-invalid");
     try {
-      const upload = await api(`${path}/attachments`, { method: "POST", body: {
-        filename: file.name, content_type: file.type || "application/octet-stream", size: file.size } });
-      const form = new FormData();
-      for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
-      form.append("file", file);
-      // The storage answers without CORS headers locally; the list below tells if it landed.
-      await fetch(upload.url, { method: "POST", body: form, mode: "no-cors" });
+      const id = await attach(path, file);
       const listed = await attachments();
-      if (listed.some((a) => a.id === upload.attachment_id)) {
+      if (listed.some((a) => a.id === id)) {
         notice(t("cases.uploaded", { name: file.name }));
         $("upload-form").reset();
       } else {
         error.textContent = t("cases.upload.failed");
       }
     } catch (e) {
-      const details = Array.isArray(e.details) ? ` (${e.details.join("; ")})` : "";
-      error.textContent = e.message + details;
+      $("file-error").textContent = e.status === 422 ? t("cases.file.refused", { name: file.name })
+        : e.message;
     }
   });
 

@@ -1,9 +1,10 @@
 // Cases: the caller's (or the account's, or a staff queue's) cases, and a new-case form.
 import { api, newKey } from "../api.js";
 import { date, t, url } from "../i18n.js";
-import { notice, start } from "../shell.js";
+import { fieldErrors } from "../fields.js";
+import { flash, notice, start } from "../shell.js";
 import { sending, useStyles } from "./bookings-common.js";
-import { due, statusLabel } from "./cases-common.js";
+import { attach, due, fileProblem, statusLabel } from "./cases-common.js";
 import { suggestArticles } from "./kb-suggest.js";
 
 const $ = (id) => document.getElementById(id);
@@ -42,7 +43,11 @@ function customFields() {
     const label = document.createElement("label");
     label.htmlFor = id;
     label.textContent = t(`field.${f.name}`);
-    box.append(label, input);
+    const error = document.createElement("p");
+    error.id = `${id}-error`;
+    error.className = "field-error";
+    input.setAttribute("aria-describedby", error.id);
+    box.append(label, input, error);
   }
 }
 
@@ -279,32 +284,79 @@ start(async (me) => {
   }
   const articles = suggestArticles(me, $("subject"));
   const submission = newKey(); // the page moves to the case once it is made
-  $("case-form").addEventListener("submit", async (event) => {
+  const form = $("case-form");
+  const errors = fieldErrors(form);
+  // A problem the API names, by its field: the custom fields by their own names.
+  const inputFor = (problem) => {
+    const { field, path } = problem;
+    if (path[0] === "fields" || form.querySelector(`[data-field="${CSS.escape(field)}"]`)) {
+      return form.querySelector(`[data-field="${CSS.escape(field)}"]`);
+    }
+    const ids = { account_id: "for-account", subject: "subject", description: "description",
+                  category: "category" };
+    return ids[field] ? $(ids[field]) : null;
+  };
+
+  /** What the form can tell before sending: required fields, the files' types and sizes. */
+  function checked() {
+    errors.clear();
+    const need = (input, key) => {
+      if (!input.value.trim()) errors.show(input, t(key));
+    };
+    if (onBehalf) need($("for-account"), "cases.for.account.missing");
+    const subject = $("subject");
+    if (subject.value.trim().length < 3) {
+      errors.show(subject, t(subject.value.trim() ? "error.field.subject.too_short"
+        : "error.field.missing"));
+    }
+    need($("description"), "error.field.missing");
+    for (const input of $("custom-fields").querySelectorAll("[data-field]")) {
+      if (input.required && input.type !== "checkbox") need(input, "error.field.missing");
+    }
+    const files = [...$("new-files").files];
+    const { max_count: most } = JSON.parse($("case-files").textContent);
+    const problems = files.map(fileProblem).filter(Boolean);
+    if (files.length > most) problems.unshift(t("cases.files.count", { count: most }));
+    if (problems.length) errors.show($("new-files"), problems.join(" "));
+    errors.focusFirst();
+    return !form.querySelector("[aria-invalid]");
+  }
+
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     $("cases-error").textContent = "";
+    if (!checked()) return;
     const account = $("for-account").value.trim();
-    if (onBehalf && !account) {
-      $("cases-error").textContent = t("cases.for.account.missing");
-      $("for-account").focus();
-      return;
-    }
-    try {
-      const created = await api("/cases", { method: "POST", key: submission, body: {
-        subject: $("subject").value.trim(), description: $("description").value.trim(),
-        category: $("category").value, priority: $("priority").value, fields: fieldValues(),
-        ...(onBehalf ? { account_id: account } : {}),
-      } });
-      articles.sent();
-      notice(t("cases.opened", { number: created.number }));
-      location.assign(`${url("/cases/view/")}?id=${encodeURIComponent(created.id)}`);
-    } catch (e) {
-      if (onBehalf && e.status === 404) {
-        $("cases-error").textContent = t("cases.for.account.unknown", { account });
+    sending(form.querySelector("button[type=submit]"), async () => {
+      let created;
+      try {
+        created = await api("/cases", { method: "POST", key: submission, body: {
+          subject: $("subject").value.trim(), description: $("description").value.trim(),
+          category: $("category").value, priority: $("priority").value, fields: fieldValues(),
+          ...(onBehalf ? { account_id: account } : {}),
+        } });
+      } catch (e) {
+        if (onBehalf && e.status === 404) {
+          errors.show($("for-account"), t("cases.for.account.unknown", { account }));
+          $("for-account").focus();
+        } else if (!errors.fromApi(e, inputFor)) {
+          $("cases-error").textContent = e.status === 422 ? t("error.form") : e.message;
+        }
         return;
       }
-      const details = Array.isArray(e.details) ? ` (${e.details.map((d) => d.loc ? d.loc.at(-1) : d).join(", ")})` : "";
-      $("cases-error").textContent = e.message + details;
-    }
+      articles.sent();
+      // The case is open; its files follow. One that fails is named on the case's page,
+      // where it can be attached again.
+      const path = `/cases/${encodeURIComponent(created.id)}`;
+      const failed = [];
+      for (const file of $("new-files").files) {
+        await attach(path, file).catch(() => failed.push(file.name));
+      }
+      flash(failed.length
+        ? t("cases.opened.unattached", { number: created.number, names: failed.join(", ") })
+        : t("cases.opened", { number: created.number }));
+      location.assign(`${url("/cases/view/")}?id=${encodeURIComponent(created.id)}`);
+    }, t("cases.submitting"));
   });
   await load();
 });
