@@ -92,7 +92,7 @@ test: tools
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # As modules (python -m bench.x), so that one bench may import another's helpers.
-bench: venv
+bench: venv browser
 	@for b in bench/*.py; do echo "== $$b"; m=$${b%.py}; $(PY) -m $${m//\//.} || exit 1; done
 
 openapi: venv
