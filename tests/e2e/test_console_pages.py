@@ -86,3 +86,24 @@ def test_the_console_and_a_case_fit_a_phone(page: Page, portal: Portal) -> None:
     expect(page.locator("#work-section")).to_be_visible()
     expect(page.locator("#case-fields")).to_contain_text("Production")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_a_status_set_on_a_case_changed_meanwhile_still_lands(page: Page,
+                                                              portal: Portal) -> None:
+    made = portal.request("POST", "/cases", as_user="contact@northwind.example", json={
+        "subject": f"Changed meanwhile {uuid.uuid4().hex[:6]}", "category": "general",
+        "description": "Two people at once."}).json()
+    sign_in(page, "agent@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto(f"/cases/view/?id={made['id']}")
+    ready(page)
+    # Another agent changes the priority while this page shows the case as it was.
+    case = portal.get(f"/cases/{made['id']}", as_user="admin@portico.example").json()
+    r = portal.request("PATCH", f"/cases/{made['id']}", as_user="admin@portico.example",
+                       json={"version": case["version"], "priority": "high"})
+    assert r.status_code == 200, r.text
+    page.get_by_role("button", name="Mark as In progress").click()
+    expect(page.locator("#case-status")).to_have_text("In progress")
+    expect(page.locator("#case-error")).to_be_empty()
+    after = portal.get(f"/cases/{made['id']}", as_user="admin@portico.example").json()
+    assert (after["status"], after["priority"]) == ("in_progress", "high")

@@ -64,10 +64,18 @@ start(async (me) => {
         if (!staff && status === "closed" && !await confirmInline(button,
           t("cases.close.confirm"), t("cases.close.yes"), t("cases.close.no"))) return;
         await sending(button, async () => {
+          const patch = (version) => api(path, { method: "PATCH", body: { version, status } });
           try {
-            await api(path, { method: "PATCH", body: { version: current.version, status } });
+            await patch(current.version).catch(async (e) => {
+              if (e.status !== 409) throw e;
+              // Changed meanwhile (a reply, the portal's routing): the same status on the
+              // case as it is now, if it may still go there.
+              const now = await api(path);
+              if (!now.allowed_statuses.includes(status)) throw e;
+              await patch(now.version);
+            });
           } catch (e) {
-            error.textContent = e.status === 409 && e.details && e.details.current_version ? t("cases.changed") : e.message;
+            error.textContent = e.status === 409 ? t("cases.changed") : e.message;
           }
         });
         await show();
