@@ -93,11 +93,11 @@ def test_customer_case_with_agent_reply(page: Page, portal: Portal, browser: Bro
     expect(page.locator("#case-status")).to_have_text("In progress")
     assert axe_violations(page) == []
     # Closing asks first; saying no keeps the case open.
-    page.get_by_role("button", name="Mark as Closed").click()
+    page.get_by_role("button", name="Close the case").click()
     confirm = page.get_by_role("group", name=re.compile("Close this case?"))
     confirm.get_by_role("button", name="No, keep it open").click()
     expect(page.locator("#case-status")).to_have_text("In progress")
-    page.get_by_role("button", name="Mark as Closed").click()
+    page.get_by_role("button", name="Close the case").click()
     page.get_by_role("button", name="Yes, close it").click()
     expect(page.locator("#case-status")).to_have_text("Closed")
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()

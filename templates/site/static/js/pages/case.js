@@ -58,7 +58,8 @@ start(async (me) => {
       // A customer reopens a case (and is asked before closing one); staff set statuses.
       const reopen = !staff && status === "in_progress";
       button.textContent = reopen ? t("cases.reopen")
-        : t("cases.to", { status: statusLabel(status, staff) });
+        : !staff && status === "closed" ? t("cases.close")
+          : t("cases.to", { status: statusLabel(status, staff) });
       button.addEventListener("click", async () => {
         error.textContent = "";
         if (!staff && status === "closed" && !await confirmInline(button,
