@@ -420,6 +420,11 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM and Ctrl-C are taken synchronously by the main thread. With a Python handler
     # the kernel may deliver the signal to a worker thread, and then the main thread's
     # sleep never wakes to act on it. Threads inherit the mask, so block before starting.
+    try:  # before anything starts: a bad brand file is the operator's to fix
+        brand.load()
+    except brand.BadBrand as e:
+        print(f"the brand file is not valid: {e}", file=sys.stderr)
+        return 1
     stop_signals = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     cloud = LocalCloud(port=port)

@@ -98,3 +98,13 @@ def test_the_check_command_prints_the_brand_or_says_what_is_wrong(
     assert json.loads(capsys.readouterr().out)["primaryColour"] == "#ffd500"
     assert brand.main([str(write(tmp_path, with_(primary_colour="red")))]) == 1
     assert "primary_colour" in capsys.readouterr().err
+
+
+def test_make_run_stops_on_a_bad_brand_saying_what_is_wrong(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from infra import local
+    monkeypatch.setenv("BRAND_FILE", str(write(tmp_path, with_(primary_colour="teal"))))
+    assert local.main(["--port", "0", "--state", str(tmp_path / "local.json")]) == 1
+    assert "primary_colour" in capsys.readouterr().err
+    assert not (tmp_path / "local.json").exists()
