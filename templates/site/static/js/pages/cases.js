@@ -278,6 +278,7 @@ start(async (me) => {
     const pick = document.createElement("select");
     pick.id = "for-account";
     pick.required = true;
+    pick.setAttribute("aria-describedby", "for-account-error");
     for (const a of served) pick.add(new Option(a.account_name, a.account_id));
     $("for-account").replaceWith(pick);
     $("for-account-hint").hidden = true;
