@@ -25,6 +25,8 @@ StatusFilter = Literal["open", "new", "in_progress", "waiting_on_customer", "res
 
 class NewCaseIn(models.NewCase):
     account_id: str | None = None  # partners and staff open cases for another account
+    # ... and for one of its people (a phoned-in case); a manager for a colleague
+    requester_id: models.ContactId | None = None
 
 
 class QueueList(BaseModel):
@@ -33,10 +35,10 @@ class QueueList(BaseModel):
 
 @app.post("/cases", status_code=201)
 def open_case(new: NewCaseIn) -> models.Case:
-    account = new.account_id
-    case = desk.open_case(http.principal(app),
-                          models.NewCase.model_validate(new.model_dump(exclude={"account_id"})),
-                          account)
+    case = desk.open_case(
+        http.principal(app),
+        models.NewCase.model_validate(new.model_dump(exclude={"account_id", "requester_id"})),
+        new.account_id, new.requester_id)
     metrics.add_metric(name="CasesOpened", unit=MetricUnit.Count, value=1)
     return case
 

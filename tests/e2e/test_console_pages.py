@@ -107,3 +107,25 @@ def test_a_status_set_on_a_case_changed_meanwhile_still_lands(page: Page,
     expect(page.locator("#case-error")).to_be_empty()
     after = portal.get(f"/cases/{made['id']}", as_user="admin@portico.example").json()
     assert (after["status"], after["priority"]) == ("in_progress", "high")
+
+
+def test_an_agent_opens_a_phoned_in_case_for_the_customer_who_called(page: Page,
+                                                                     portal: Portal) -> None:
+    sign_in(page, "agent@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    ready(page)
+    form = page.locator("#case-form")
+    expect(form.get_by_label("For the person")).to_be_hidden()
+    form.get_by_label("For the customer account").fill("acc-contoso")
+    form.get_by_label("For the customer account").blur()
+    form.get_by_label("For the person").select_option(label="Kalle Contoso")
+    subject = f"Called the desk {uuid.uuid4().hex[:6]}"
+    form.get_by_label("Subject").fill(subject)
+    form.get_by_label("Description").fill("Kalle cannot print invoices.")
+    form.get_by_role("button", name="Open the case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
+    expect(page.locator("#case-requester")).to_contain_text("Kalle Contoso")
+    # Kalle's own case: in his list.
+    mine = portal.every("/cases", as_user="contact@contoso.example", scope="mine")
+    assert subject in [c["subject"] for c in mine]

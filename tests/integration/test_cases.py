@@ -472,3 +472,73 @@ def test_the_billing_role_opens_and_follows_billing_cases_only(portal: Portal) -
         "subject": "Mine", "description": "x", "category": "general"}).json()
     assert portal.get(f"/cases/{other['id']}", as_user=billing).status_code == 404
     assert portal.get("/cases?scope=account", as_user=billing).status_code == 403
+
+
+# -- a case opened for someone else -------------------------------------------------------
+def _id(portal: Portal, email: str) -> str:
+    contact: str = portal.get("/me", as_user=email).json()["id"]
+    return contact
+
+
+def _for(portal: Portal, as_user: str, requester: Any, account: str | None = None
+         ) -> requests.Response:
+    body: dict[str, Any] = {"subject": "Phoned in", "description": "Called the desk.",
+                            "category": "general", "requester_id": requester}
+    if account:
+        body["account_id"] = account
+    return portal.request("POST", "/cases", as_user=as_user, json=body)
+
+
+def test_staff_open_a_phoned_in_case_for_the_customer_who_called(portal: Portal) -> None:
+    caller = _id(portal, CONTOSO)
+    r = _for(portal, AGENT, caller, "acc-contoso")
+    assert r.status_code == 201, r.text
+    case = r.json()
+    assert (case["account_id"], case["requester_id"]) == ("acc-contoso", caller)
+    assert case["requester_name"] != "Agent"  # the customer's name, not the agent's
+    # It is the customer's own case: in their list, theirs to follow and close.
+    mine = portal.every("/cases", as_user=CONTOSO, scope="mine")
+    assert case["id"] in [c["id"] for c in mine]
+    assert portal.get(f"/cases/{case['id']}", as_user=CONTOSO).status_code == 200
+    trail = portal.get(f"/audit?entity=case&id={case['id']}", as_user=ADMIN).json()["items"]
+    assert trail[-1]["actor"]["contact_id"] == _id(portal, AGENT)
+
+
+def test_a_manager_opens_a_case_for_a_colleague(portal: Portal) -> None:
+    colleague = _id(portal, CONTACT)
+    r = _for(portal, MANAGER, colleague)
+    assert r.status_code == 201, r.text
+    assert r.json()["requester_id"] == colleague
+
+
+@pytest.mark.parametrize(("who", "account"), [
+    (CONTACT, None),            # a contact opens cases for themselves only
+    (CONTOSO, "acc-northwind"),  # nor for another account's people
+])
+def test_a_case_for_someone_else_needs_the_right_to_open_it_for_them(
+        portal: Portal, who: str, account: str | None) -> None:
+    other = _id(portal, MANAGER)
+    before = len(portal.every("/cases", as_user=MANAGER, scope="mine"))
+    r = _for(portal, who, other, account)
+    assert r.status_code in (403, 404), r.text
+    assert len(portal.every("/cases", as_user=MANAGER, scope="mine")) == before
+
+
+@pytest.mark.parametrize("requester", [
+    "not-a-contact", "x" * 65, "", None, 42, ["a"], {"id": "a"},
+])
+def test_a_requester_who_is_not_a_person_of_the_account_is_refused(
+        portal: Portal, requester: Any) -> None:
+    before = len(portal.every("/cases", as_user=AGENT, scope="account",
+                              account="acc-contoso"))
+    r = _for(portal, AGENT, requester, "acc-contoso")  # null too: leave it out instead
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"]
+    assert len(portal.every("/cases", as_user=AGENT, scope="account",
+                            account="acc-contoso")) == before
+
+
+def test_a_requester_of_another_account_is_refused_by_field(portal: Portal) -> None:
+    r = _for(portal, AGENT, _id(portal, CONTACT), "acc-contoso")  # a Northwind person
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"][0]["loc"] == ["body", "requester_id"]

@@ -212,28 +212,47 @@ def _check_cc(account_id: str, cc: list[str]) -> list[str]:
     return unique
 
 
-def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
-              ) -> models.Case:
+def _requester(account_id: str, contact_id: str) -> dict[str, Any]:
+    """The person a case is opened for, on their behalf: an active member of its account."""
+    member = store.get(keys.membership(account_id, contact_id))
+    contact = store.get(keys.contact(contact_id)) if member and member.get("active") else None
+    if contact is None:
+        raise Invalid("The requester must be an active person of the case's account.",
+                      details=[{"loc": ["body", "requester_id"], "type": "not_member",
+                                "message": "not an active person of the account"}])
+    return contact
+
+
+def open_case(p: Principal, new: models.NewCase, account_id: str | None = None,
+              requester_id: str | None = None) -> models.Case:
+    """A new case of `account_id` (the caller's own by default) for `requester_id` (the
+    caller by default): staff take a phoned-in case for the customer who called, a manager
+    for a colleague; the access table decides who may open a case for whom."""
     account = account_id or p.account_id
+    requester = requester_id or p.contact_id
     case_id = uuid.uuid4().hex
-    c = change.by(p, "case", case_id, Owner(account, p.contact_id), C)
+    c = change.by(p, "case", case_id, Owner(account, requester), C)
     if account != p.account_id and store.get(keys.account(account)) is None:
         raise NotFound("No such account.")
+    name = p.name or p.email
+    if requester != p.contact_id:
+        person = _requester(account, requester)
+        name = str(person.get("name") or person.get("email") or requester)
     _check_category(p, new.category)
     fields = _check_fields(new.category, new.fields)
-    cc = _check_cc(account, [x for x in new.cc if x != p.contact_id])
+    cc = _check_cc(account, [x for x in new.cc if x != requester])
     now = clock.now()
     level = catalog.SERVICE_LEVELS[new.priority]
     created = clock.iso(now)
     number = f"CS-{store.next_number('case'):06d}"
     item: dict[str, Any] = {
         **keys.case(case_id),
-        **keys.cases_of_requester(account, p.contact_id, created, case_id, status="new"),
+        **keys.cases_of_requester(account, requester, created, case_id, status="new"),
         **keys.cases_of_account(account, created, case_id, status="new"),
         "type": "Case", "id": case_id, "number": number, "subject": new.subject,
         "description": new.description, "category": new.category, "priority": new.priority,
-        "status": "new", "account_id": account, "requester_id": p.contact_id,
-        "requester_name": p.name or p.email, "cc": cc, "fields": fields,
+        "status": "new", "account_id": account, "requester_id": requester,
+        "requester_name": name, "opened_by": p.contact_id, "cc": cc, "fields": fields,
         "first_response_due": clock.iso(now + level.first_response),
         "resolution_due": clock.iso(now + level.resolution),
         "created_at": created, "updated_at": created, "version": 1,
@@ -244,8 +263,8 @@ def open_case(p: Principal, new: models.NewCase, account_id: str | None = None
                                                  "status")))
     c.event("CaseCreated", {
         "case_id": case_id, "number": number, "subject": new.subject,
-        "category": new.category, "priority": new.priority, "requester_id": p.contact_id,
-        "cc": cc})
+        "category": new.category, "priority": new.priority, "requester_id": requester,
+        "opened_by": p.contact_id, "cc": cc})
     c.commit()
     return _out(p, item)
 

@@ -283,6 +283,32 @@ start(async (me) => {
     $("for-account").replaceWith(pick);
     $("for-account-hint").hidden = true;
   }
+  // Who the case is for: staff take a phoned-in case for the customer who called, a
+  // manager opens one for a colleague. The people come from the account's list, which
+  // those two may read; for anyone else the choice stays hidden and the case is theirs.
+  const manager = me.roles.includes("account_manager");
+  const person = $("for-person");
+  let peopleOf = null;
+  async function people() {
+    const account = onBehalf ? $("for-account").value.trim() : me.account_id;
+    if (account === peopleOf) return;
+    peopleOf = account;
+    person.replaceChildren(new Option(t("cases.for.person.me"), ""));
+    $("for-person-field").hidden = true;
+    if (!account || !(staff || manager)) return;
+    try {
+      const page = await api(`/accounts/${encodeURIComponent(account)}/contacts?limit=100`);
+      if (peopleOf !== account) return; // another account was named meanwhile
+      for (const c of page.items) {
+        if (c.active && c.id !== me.id) person.add(new Option(c.name || c.email, c.id));
+      }
+      $("for-person-field").hidden = person.options.length < 2;
+    } catch {
+      // an account that does not exist: the account field says so when the form is sent
+    }
+  }
+  $("for-account").addEventListener("change", people);
+  people();
   const articles = suggestArticles(me, $("subject"));
   const submission = newKey(); // the page moves to the case once it is made
   const form = $("case-form");
@@ -293,8 +319,8 @@ start(async (me) => {
     if (path[0] === "fields" || form.querySelector(`[data-field="${CSS.escape(field)}"]`)) {
       return form.querySelector(`[data-field="${CSS.escape(field)}"]`);
     }
-    const ids = { account_id: "for-account", subject: "subject", description: "description",
-                  category: "category" };
+    const ids = { account_id: "for-account", requester_id: "for-person", subject: "subject",
+                  description: "description", category: "category" };
     return ids[field] ? $(ids[field]) : null;
   };
 
@@ -335,6 +361,7 @@ start(async (me) => {
           subject: $("subject").value.trim(), description: $("description").value.trim(),
           category: $("category").value, priority: $("priority").value, fields: fieldValues(),
           ...(onBehalf ? { account_id: account } : {}),
+          ...(person.value ? { requester_id: person.value } : {}),
         } });
       } catch (e) {
         if (onBehalf && e.status === 404) {
