@@ -6,7 +6,7 @@ installs both."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +52,21 @@ class Problems:
             self.items.append(message.text)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # The outcome of a test's call, for the page fixture to keep a failed page's picture.
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
+FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(browser: Browser, cloud: LocalCloud) -> Iterator[Page]:
+def page(request: pytest.FixtureRequest, browser: Browser, cloud: LocalCloud) -> Iterator[Page]:
     context = browser.new_context(base_url=cloud.url, viewport={"width": 1280, "height": 800})
     p = context.new_page()
     problems = Problems()
@@ -63,6 +76,13 @@ def page(browser: Browser, cloud: LocalCloud) -> Iterator[Page]:
                       "console.error('CSP violation: ' + e.violatedDirective + ' ' + "
                       "e.blockedURI));")
     yield p
+    if request.node.stash.get(FAILED, False):
+        # What the page showed when the test failed: build/screenshots/failed-<test>.png.
+        name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in request.node.name)
+        try:
+            shot(p, f"failed-{name}")
+        except Exception as e:  # noqa: BLE001 - a closed page must not hide the failure
+            print(f"no screenshot of the failed page: {e}")
     context.close()
     assert problems.items == [], problems.items
 
