@@ -420,14 +420,13 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM and Ctrl-C are taken synchronously by the main thread. With a Python handler
     # the kernel may deliver the signal to a worker thread, and then the main thread's
     # sleep never wakes to act on it. Threads inherit the mask, so block before starting.
-    try:  # before anything starts: a bad brand file is the operator's to fix
-        brand.load()
+    try:  # nothing runs yet: a bad brand file is the operator's to fix
+        cloud = LocalCloud(port=port)
     except brand.BadBrand as e:
         print(f"the brand file is not valid: {e}", file=sys.stderr)
         return 1
     stop_signals = {signal.SIGTERM, signal.SIGINT}
     signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    cloud = LocalCloud(port=port)
     try:
         cloud.start()
         info = cloud.info()

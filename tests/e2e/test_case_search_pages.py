@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -12,15 +13,28 @@ from tests.conftest import Portal, wait_for
 from tests.e2e.conftest import axe_violations, ready, sign_in
 
 
+def _word() -> str:
+    """A word no other case holds, in letters only."""
+    return "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
+
+
+def _findable(portal: Portal, author: str, reader: str, word: str,
+              **case: str) -> dict[str, Any]:
+    """A case `author` opens, once `reader` finds it by `word`: indexing takes a second or
+    so, more while the portal indexes its demo cases."""
+    made: dict[str, Any] = portal.request("POST", "/cases", as_user=author,
+                                          json={"category": "general", **case}).json()
+    wait_for(lambda: portal.get("/cases/search", as_user=reader,
+                                params={"q": word}).json()["items"], timeout=30)
+    return made
+
+
 def test_search_finds_a_case_by_its_words_and_opens_one_by_number(
         page: Page, portal: Portal) -> None:
-    word = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
-    made = portal.request("POST", "/cases", as_user="contact@northwind.example", json={
-        "subject": "Badge reader at the door", "category": "general",
-        "description": f"The reader beeps twice and shows {word}."}).json()
-    # Findable once indexed (a second or so; more while the portal indexes its demo cases).
-    wait_for(lambda: portal.get("/cases/search", as_user="contact@northwind.example",
-                                params={"q": word}).json()["items"], timeout=30)
+    word = _word()
+    made = _findable(portal, "contact@northwind.example", "contact@northwind.example", word,
+                     subject="Badge reader at the door",
+                     description=f"The reader beeps twice and shows {word}.")
     sign_in(page, "contact@northwind.example")
     expect(page.locator("#user-name")).to_be_visible()
     page.goto("/cases/")
@@ -62,12 +76,10 @@ def test_search_in_finnish_at_360_px(page: Page, portal: Portal) -> None:
 
 def test_a_partner_searches_the_cases_of_the_accounts_it_serves(page: Page,
                                                                 portal: Portal) -> None:
-    word = "zq" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
-    made = portal.request("POST", "/cases", as_user="manager@northwind.example", json={
-        "subject": f"Warehouse scanner {word}", "category": "general",
-        "description": "The handheld scanner does not charge."}).json()
-    wait_for(lambda: portal.get("/cases/search", as_user="partner@fabrikam.example",
-                                params={"q": word}).json()["items"], timeout=30)
+    word = _word()
+    made = _findable(portal, "manager@northwind.example", "partner@fabrikam.example", word,
+                     subject=f"Warehouse scanner {word}",
+                     description="The handheld scanner does not charge.")
     sign_in(page, "partner@fabrikam.example")
     expect(page.locator("#user-name")).to_be_visible()
     page.goto("/cases/")

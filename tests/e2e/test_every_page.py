@@ -34,7 +34,7 @@ def _first(path: str, field: str, user: str = MANAGER) -> Callable[[Portal], str
     def query(portal: Portal) -> str:
         items = portal.get(path, as_user=user).json()["items"]
         assert items, f"the demo data has nothing at {path}"
-        return f"{'slug' if field == 'slug' else 'id'}={items[0][field]}"
+        return f"{field}={items[0][field]}"
     return query
 
 

@@ -214,8 +214,10 @@ def _check_cc(account_id: str, cc: list[str]) -> list[str]:
 
 def _requester(account_id: str, contact_id: str) -> dict[str, Any]:
     """The person a case is opened for, on their behalf: an active member of its account."""
-    member = store.get(keys.membership(account_id, contact_id))
-    contact = store.get(keys.contact(contact_id)) if member and member.get("active") else None
+    found = {i["sk"]: i for i in store.batch_get([keys.membership(account_id, contact_id),
+                                                   keys.contact(contact_id)])}
+    member = found.get(keys.membership(account_id, contact_id)["sk"])
+    contact = found.get(keys.contact(contact_id)["sk"]) if member and member.get("active") else None
     if contact is None:
         raise Invalid("The requester must be an active person of the case's account.",
                       details=[{"loc": ["body", "requester_id"], "type": "not_member",

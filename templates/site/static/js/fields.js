@@ -1,12 +1,7 @@
 // Errors beside the fields they are about, in the page's language. The API's 422 names the
 // fields in `details`: validation as {loc, type}, the domain's checks as "field: problem"
 // lines; either is mapped to the form's field and to a catalogue message.
-import { t } from "./i18n.js";
-
-function known(key) {
-  const text = t(key);
-  return text === key ? null : text;
-}
+import { known, t } from "./i18n.js";
 
 /** What one detail of a 422 is about: the field's name (its last path part, without the
  * `body` the API puts first) and the kind of problem. */
@@ -27,7 +22,7 @@ export function problemOf(detail) {
  * the kind, then a plain "check this field". */
 export function messageFor(field, kind) {
   const simple = kind.replace(/^(string|list|dict|int|float)_/, "");
-  return known(`error.field.${field}.${simple}`) || known(`error.field.${simple}`)
+  return known(`error.field.${field}.${simple}`, null) || known(`error.field.${simple}`, null)
     || t("error.field.invalid");
 }
 

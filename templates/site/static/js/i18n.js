@@ -10,6 +10,12 @@ export function t(key, values = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => values[name] ?? "");
 }
 
+/** A catalogue entry, or `fallback` when the catalogue has none (an API's unknown code). */
+export function known(key, fallback) {
+  const text = t(key);
+  return text === key ? fallback : text;
+}
+
 export function url(path, language = lang) {
   return (language === "fi" ? "/fi" : "") + path;
 }

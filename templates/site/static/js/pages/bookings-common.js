@@ -4,7 +4,7 @@
 import { ApiError, actingAccount, api } from "../api.js";
 import { accessToken } from "../auth.js";
 import { config } from "../config.js";
-import { lang, t, url } from "../i18n.js";
+import { known, lang, t, url } from "../i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 export const locale = lang === "fi" ? "fi-FI" : "en-GB";
@@ -24,10 +24,7 @@ export function isStaff(me) {
 }
 
 /** A catalogue entry if there is one, else `fallback` (the raw value). */
-export function known(key, fallback) {
-  const text = t(key);
-  return text === key ? fallback : text;
-}
+export { known }; // the pages take it from here too
 
 export function categoryName(slug) {
   return known(`bookings.category.${slug}`, slug);

@@ -117,27 +117,18 @@ start(async (me) => {
     const params = new URLSearchParams({ limit: "25" });
     if (status) params.set("status", status);
     if (cursor) params.set("cursor", cursor);
-    if (q) {
-      params.set("q", q);
-      if (kind === "served") {
-        params.set("scope", "account");
-        params.set("account", which);
-      } else {
-        params.set("scope", kind === "mine" ? "mine" : "all");
-      }
-      return `/cases/search?${params}`;
-    }
-    if (kind === "queue") {
+    if (kind === "queue" && !q) {
       if (!status) params.set("status", "open");
       return `/queues/${which}/cases?${params}`;
     }
-    if (kind === "served") {
+    if (kind === "served") { // one served account's cases, listed or searched
       params.set("scope", "account");
       params.set("account", which);
     } else {
-      params.set("scope", kind);
+      params.set("scope", !q || kind === "mine" ? kind : "all");
     }
-    return `/cases?${params}`;
+    if (q) params.set("q", q);
+    return `${q ? "/cases/search" : "/cases"}?${params}`;
   }
 
   // While a list loads, grey rows hold its place (the table says it is busy).
@@ -314,15 +305,10 @@ start(async (me) => {
   const form = $("case-form");
   const errors = fieldErrors(form);
   // A problem the API names, by its field: the custom fields by their own names.
-  const inputFor = (problem) => {
-    const { field, path } = problem;
-    if (path[0] === "fields" || form.querySelector(`[data-field="${CSS.escape(field)}"]`)) {
-      return form.querySelector(`[data-field="${CSS.escape(field)}"]`);
-    }
-    const ids = { account_id: "for-account", requester_id: "for-person", subject: "subject",
-                  description: "description", category: "category" };
-    return ids[field] ? $(ids[field]) : null;
-  };
+  const ids = { account_id: "for-account", requester_id: "for-person", subject: "subject",
+                description: "description", category: "category" };
+  const inputFor = ({ field }) => form.querySelector(`[data-field="${CSS.escape(field)}"]`)
+    || (ids[field] ? $(ids[field]) : null);
 
   /** What the form can tell before sending: required fields, the files' types and sizes. */
   function checked() {

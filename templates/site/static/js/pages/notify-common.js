@@ -1,7 +1,7 @@
 // What the notification, announcement and change-request pages share: the API's errors in
 // the page's words, dates, skeleton rows that appear only when an answer is slow.
 import { problemsOf } from "../problems.js";
-import { lang, t, url } from "../i18n.js";
+import { known, lang, t, url } from "../i18n.js";
 
 export const $ = (id) => document.getElementById(id);
 export const locale = lang === "fi" ? "fi-FI" : "en-GB";
@@ -25,10 +25,7 @@ export function staffOnly(me) {
 }
 
 /** A catalogue entry if there is one, else `fallback`. */
-export function known(key, fallback) {
-  const text = t(key);
-  return text === key ? fallback : text;
-}
+export { known }; // the pages take it from here too
 
 /** An API error in the page's words; `overrides` maps a status or code to a catalogue key. */
 export const problem = problemsOf("notes");
