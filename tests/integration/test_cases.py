@@ -34,8 +34,9 @@ def open_case(portal: Portal, as_user: str = CONTACT, *, routed: bool = True,
     assert r.status_code == 201, r.text
     case: dict[str, Any] = r.json()
     if routed:
+        # Through the stream, the bus and a queue: on a busy two-core run, over 15 s.
         case = wait_for(lambda: (lambda c: c if c["queue"] else None)(
-            portal.get(f"/cases/{case['id']}", as_user=AGENT).json()))
+            portal.get(f"/cases/{case['id']}", as_user=AGENT).json()), timeout=30)
     return case
 
 
