@@ -35,6 +35,7 @@ from typing import Any, TextIO
 import requests
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodbstreams.models import dynamodbstreams_backends
+from moto.s3.models import FakeKey
 from moto.sqs.models import sqs_backends
 
 from infra.local import ACCOUNT_ID, LocalCloud
@@ -107,8 +108,12 @@ class Moto:
         return len(self.table)
 
     def queued(self) -> int:
-        """Messages in every queue: the integration feed's are never read locally."""
+        """Messages in every queue (the integration feed's go to a file)."""
         return sum(len(q._messages) for q in self.sqs.queues.values())
+
+    def objects(self) -> int:
+        """S3 object versions moto holds (a deleted one is freed: infra/moto_fixes)."""
+        return len(FakeKey.instances_tracked)  # type: ignore[attr-defined]
 
     def receipts(self) -> int:
         """Receipt handles moto remembers for deleted messages."""
@@ -170,7 +175,8 @@ def line(at: float, w: Latencies, moto: Moto, sources: str) -> str:
     return (f"{at:6.0f} s {sources:<7} {len(every):4d} req  p50 {pct(every, 50):5.1f} p95 "
             f"{pct(every, 95):6.1f} ms  err {w.errors:2d}  RSS {rss_mb():6.1f} MB  items "
             f"{moto.items():6d}  stream {moto.stream_records():4d}  iter {moto.iterators():2d}  "
-            f"queued {moto.queued():5d}  receipts {moto.receipts():5d} | " + "  ".join(parts))
+            f"queued {moto.queued():5d}  receipts {moto.receipts():5d}  objects "
+            f"{moto.objects():4d} | " + "  ".join(parts))
 
 
 def growth(curve: list[tuple[float, float]]) -> float | None:
@@ -184,8 +190,7 @@ def growth(curve: list[tuple[float, float]]) -> float | None:
 
 def data_mb(moto: Moto) -> float:
     """What the portal stored, as moto holds it (objects, not RSS): the table's items and
-    the queues' messages (the integration feed is never read locally; SQS keeps it 14
-    days)."""
+    the queues' messages waiting."""
     seen: set[int] = set()
     todo: list[Any] = [moto.table.items, [q._messages for q in moto.sqs.queues.values()]]
     total = 0
@@ -216,7 +221,7 @@ def switch(cloud: LocalCloud, on: bool) -> None:
 
 def soak(out: TextIO, args: argparse.Namespace) -> None:
     started = time.perf_counter()
-    cloud = LocalCloud(port=0, site_dir=args.site_dir,
+    cloud = LocalCloud(port=0, site_dir=args.site_dir, feed_dir=args.feed_dir,
                        run_workers=not args.without_event_sources).start()
     try:
         moto = Moto(cloud)
@@ -353,7 +358,8 @@ def main(argv: list[str] | None = None) -> None:
     # The functions log to stdout, the workers' invocations included: not among the figures.
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as quiet, \
             contextlib.redirect_stdout(quiet):
-        args.site_dir = Path(tmp)
+        args.site_dir, args.feed_dir = Path(tmp) / "site", Path(tmp) / "feeds"
+        args.site_dir.mkdir()  # no pages are asked for: none are built
         soak(out, args)
 
 

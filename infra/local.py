@@ -31,7 +31,15 @@ from infra.gateway import API_PREFIX, Gateway, JwtAuthorizer
 from infra.live import LiveGateway
 from infra.provision import LOCAL_WEBSOCKET_API, Provisioner
 from infra.template import Template
-from infra.workers import BucketSource, QueueSource, Schedule, StreamSource, Worker
+from infra.workers import (
+    BucketSource,
+    FeedReader,
+    QueueSource,
+    Schedule,
+    StreamSource,
+    TimeToLive,
+    Worker,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT_ID = "123456789012"  # moto's account
@@ -49,7 +57,8 @@ class LocalCloud:
     def __init__(self, *, root: Path = ROOT, template: Path | None = None,
                  host: str = "127.0.0.1", port: int = 0, stack_name: str = "portico-local",
                  region: str = "eu-west-1", site_dir: Path | None = None,
-                 run_workers: bool = True, seed: bool = True) -> None:
+                 run_workers: bool = True, seed: bool = True,
+                 feed_dir: Path | None = None) -> None:
         self.root = root
         self.template_path = template or root / "template.yaml"
         self.host = host
@@ -61,6 +70,7 @@ class LocalCloud:
         self.brand = brand.load()
         self.run_workers = run_workers
         self.seed = seed
+        self.feed_dir = feed_dir  # where the outbound feeds are written (None: dropped)
         self.users: list[dict[str, Any]] = []
         self.resources: dict[str, str] = {}  # demo resources by name
         self.workers: list[Worker] = []
@@ -270,12 +280,45 @@ class LocalCloud:
                 else:
                     raise ValueError(f"{fn.logical_id}.{name}: the local cloud does not run "
                                      f"{kind} events")
+        workers += self._table_expiry() + self._feed_readers(sqs, workers)
         for bucket, configs in notifications.items():
             # One configuration per bucket holds every function's notifications, as the
             # bucket's NotificationConfiguration does after SAM's transform.
             self.client("s3").put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration={"QueueConfigurations": configs})
         return workers
+
+    def _table_expiry(self) -> list[Worker]:
+        workers: list[Worker] = []
+        for lid in self.template.of_type("AWS::DynamoDB::Table"):
+            ttl = self.template.properties(lid).get("TimeToLiveSpecification") or {}
+            if ttl.get("Enabled") in (True, "true") and ttl.get("AttributeName"):
+                workers.append(TimeToLive(self.client("dynamodb"), self.resource(lid),
+                                          str(ttl["AttributeName"])))
+        return workers
+
+    def _feed_readers(self, sqs: Any, sources: list[Worker]) -> list[Worker]:
+        """A reader for each queue a bus rule fills that no function reads: an outbound
+        feed, read in AWS by a back office."""
+        read = {w.queue_arn for w in sources if isinstance(w, QueueSource)}
+        targets = [str(t["Arn"]) for lid in self.template.of_type("AWS::Events::Rule")
+                   for t in self.template.resolve(self.template.properties(lid))
+                   .get("Targets") or []]
+        feeds = [arn for arn in dict.fromkeys(targets)
+                 if arn.startswith("arn:aws:sqs:") and arn not in read]
+        if self.feed_dir is not None:
+            self.feed_dir.mkdir(parents=True, exist_ok=True)
+        readers: list[Worker] = []
+        for arn in feeds:
+            name = arn.rsplit(":", 1)[-1].removeprefix(f"{self.stack_name}-")
+            path = None if self.feed_dir is None else self.feed_dir / f"{name}.ndjson"
+            if path is not None:
+                path.write_text("")  # this run's events only
+            readers.append(FeedReader(sqs, self.queue_url(arn), arn, path))
+        return readers
+
+    def feed_paths(self) -> list[Path]:
+        return [w.path for w in self.workers if isinstance(w, FeedReader) and w.path]
 
     def _bucket_source(self, sqs: Any, fn: Function, name: str, props: dict[str, Any],
                        notifications: dict[str, list[dict[str, Any]]]) -> BucketSource:
@@ -366,6 +409,7 @@ class LocalCloud:
                                          "accounts")} for u in self.users],
             "ready_seconds": round(self.ready_seconds, 2),
             "integrations": self.integration_secrets(),
+            "feeds": [str(p) for p in self.feed_paths()],
         }
 
     def integration_secrets(self) -> dict[str, str]:
@@ -397,6 +441,8 @@ def banner(info: dict[str, Any], state: Path) -> str:
         lines += ["", f"  Back-office webhook: POST {info['api_url']}/integrations/webhook "
                   f"as integration {name!r},", f"    signing secret {secret} "
                   "(events/README.md says how to sign)"]
+    for path in info.get("feeds", []):
+        lines += ["", f"  Outbound feed (what a back office would read): {path}"]
     lines += ["", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 
@@ -421,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     # the kernel may deliver the signal to a worker thread, and then the main thread's
     # sleep never wakes to act on it. Threads inherit the mask, so block before starting.
     try:  # nothing runs yet: a bad brand file is the operator's to fix
-        cloud = LocalCloud(port=port)
+        cloud = LocalCloud(port=port, feed_dir=args.state.parent / "feeds")
     except brand.BadBrand as e:
         print(f"the brand file is not valid: {e}", file=sys.stderr)
         return 1

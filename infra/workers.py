@@ -12,6 +12,12 @@ streams and schedules but runs no code, so these loops poll and invoke.
   is one asynchronous invocation with S3's event, retried as Lambda retries it, then
   recorded on the function's `OnFailure` destination.
 
+Two more loops do what AWS does by itself or a back office would:
+
+- `TimeToLive`: a table's `TimeToLiveSpecification`. moto stores it and deletes nothing.
+- `FeedReader`: the back office of an outbound feed (a queue a bus rule fills and no function
+  reads). It writes what comes to a file and empties the queue.
+
 Every source polls moto between invocations, never inside one, and invokes as `background`:
 an API request that waits for its turn goes first (see infra/functions.py).
 """
@@ -28,6 +34,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -439,6 +446,110 @@ class Schedule(Worker):
         except Exception:  # a failed run waits for the next tick
             log.exception("%s failed", self.name)
         return 0
+
+
+class TimeToLive(Worker):
+    """DynamoDB's TTL, which moto does not run: every `period` seconds, the items whose
+    `attribute` is an epoch time in the past are deleted. AWS deletes them within a few days
+    (the portal's reads never trust an expired item); locally a `make run` left on for days
+    otherwise keeps every idempotency record, outbox item and rate-limit window in memory.
+
+    Each delete is conditional on the item still being expired, so a write that moved it on
+    meanwhile wins. The deletes reach the stream as REMOVE records, as TTL's do.
+    """
+
+    def __init__(self, dynamodb: Any, table: str, attribute: str, *, period: float = 60.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(f"ttl:{table}")
+        self.dynamodb = dynamodb
+        self.table = table
+        self.attribute = attribute
+        self.period = period
+        self.clock = clock
+        self.next_at = clock() + period
+        self.deleted = 0
+
+    def idle_sleeps(self) -> Iterator[float]:
+        while True:
+            yield max(0.05, min(self.next_at - self.clock(), 60.0))
+
+    def poll_once(self) -> int:
+        now = self.clock()
+        if now < self.next_at:
+            return 0
+        self.next_at = now + self.period
+        self.sweep(int(now))
+        return 0
+
+    def sweep(self, now: int) -> int:
+        """Delete what expired before `now`; how many were deleted."""
+        schema = self.dynamodb.describe_table(TableName=self.table)["Table"]["KeySchema"]
+        key_names = [k["AttributeName"] for k in schema]
+        names = {f"#k{i}": n for i, n in enumerate(key_names)} | {"#ttl": self.attribute}
+        # Only a number is a time to live (on AWS, any other type never expires).
+        test = "attribute_type(#ttl, :number) AND #ttl < :now"
+        values = {":now": {"N": str(now)}, ":number": {"S": "N"}}
+        expired = {"ConditionExpression": test, "ExpressionAttributeValues": values,
+                   "ExpressionAttributeNames": {"#ttl": self.attribute}}
+        deleted = 0
+        start: dict[str, Any] | None = None
+        while not self._stop.is_set():
+            page = self.dynamodb.scan(
+                TableName=self.table, FilterExpression=test,
+                ProjectionExpression=", ".join(f"#k{i}" for i in range(len(key_names))),
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                **({"ExclusiveStartKey": start} if start else {}))
+            for key in page.get("Items", []):
+                try:
+                    self.dynamodb.delete_item(TableName=self.table, Key=key, **expired)
+                    deleted += 1
+                except ClientError as e:
+                    if e.response.get("Error", {}).get("Code") != \
+                            "ConditionalCheckFailedException":
+                        raise
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        self.deleted += deleted
+        return deleted
+
+
+class FeedReader(Worker):
+    """The back office of an outbound feed, locally: a queue that a bus rule fills and no
+    function reads (the integration feed) is read, each message's body appended to `path`
+    as one line of JSON, and the message deleted. Unread, the queue kept every event of a
+    `make run` in memory (SQS keeps a message 14 days). With no `path` the messages are
+    only deleted. The file is cut to `MAX_FILE_BYTES`, the older half kept as `.1`.
+    """
+
+    max_idle_sleep = WOKEN_MAX_IDLE_SLEEP
+    MAX_FILE_BYTES = 20 * 2**20
+
+    def __init__(self, sqs: Any, queue_url: str, queue_arn: str,
+                 path: Path | None = None) -> None:
+        queue = queue_arn.rsplit(":", 1)[-1]
+        super().__init__(f"feed:{queue}")
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.path = path
+        self.watches = [("sqs", queue)]
+        self.read = 0
+
+    def poll_once(self) -> int:
+        messages = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10,
+                                            WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return 0
+        if self.path is not None:
+            if self.path.exists() and self.path.stat().st_size > self.MAX_FILE_BYTES:
+                self.path.replace(self.path.with_name(self.path.name + ".1"))
+            with self.path.open("a") as f:
+                f.writelines(" ".join(m["Body"].splitlines()) + "\n" for m in messages)
+        self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=[
+            {"Id": str(k), "ReceiptHandle": m["ReceiptHandle"]}
+            for k, m in enumerate(messages)])
+        self.read += len(messages)
+        return len(messages)
 
 
 def s3_record(record: dict[str, Any], *, sequencer: str,

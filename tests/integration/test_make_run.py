@@ -1,4 +1,5 @@
-"""`make run` as a person uses it: start, health, sign in as a demo user, /me, stop."""
+"""`make run` as a person uses it: start, health, sign in as a demo user, /me, the events a
+back office would read, stop."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 import requests
 
 from infra.local import ROOT
+from tests.conftest import wait_for
 
 
 @pytest.mark.slow
@@ -69,6 +71,14 @@ def test_make_run_serves_the_portal_and_stops_cleanly(tmp_path: Path) -> None:
         assert me.status_code == 200
         assert me.json()["email"] == user["email"]
         assert me.json()["roles"] == ["account_manager"]
+
+        # The demo data's events reach the integration feed, which make run reads to a file.
+        (feed,) = map(Path, info["feeds"])
+        assert feed.name == "integration-events.ndjson"
+        assert wait_for(lambda: feed.exists() and "ContactJoined" in feed.read_text(),
+                        timeout=30), "the integration feed was not read"
+        events = [json.loads(line) for line in feed.read_text().splitlines()]
+        assert {e["source"] for e in events} == {"portico"}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -351,3 +351,20 @@ def test_a_custom_site_domain_serves_tls_1_2_and_is_the_only_other_origin() -> N
     rule = custom.data["Rules"]["SiteDomainNeedsACertificate"]
     assert rule["Assertions"][0]["Assert"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "SiteCertificateArn"}, ""]}]}
+
+
+def test_the_integration_feed_carries_every_domain_event_but_index_bookkeeping(
+        template: Template) -> None:
+    from moto.events.models import EventPattern
+
+    pattern = EventPattern.load(json.dumps(
+        template.properties("IntegrationEventsRule")["EventPattern"]))
+    samples = [json.loads(p.read_text()) for p in (ROOT / "events").glob("*/*.json")]
+    types = {s["type"] for s in samples if "type" in s and "actor" in s}
+    assert len(types) > 30, "the catalogue's samples were not found"
+    bus = json.loads((ROOT / "events" / "domain" / "bus-event.json").read_text())
+    matches: Any = pattern.matches_event  # a bus event as JSON, not moto's typed one
+    carried = {t for t in types
+               if matches({**bus, "detail-type": t, "detail": {**bus["detail"], "type": t}})}
+    assert types - carried == {"CaseSearchIndexed", "KnowledgeBaseIndexed"}
+    assert not matches({**bus, "source": "integration.erp"})

@@ -298,3 +298,152 @@ def test_a_batching_window_gathers_what_arrives_into_one_invocation(
                               {"BatchSize": 10}, "eu-west-1")
         without.poll_once()
         assert plain.batches == [1, 1, 1]  # pieces of about 50 ms of work each
+
+
+def test_expired_items_are_deleted_on_the_sweep_and_nothing_else(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    from infra.workers import TimeToLive
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    now = 1_800_000_000.0
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        ddb.create_table(
+            TableName="t", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
+                                  for n in ("pk", "sk")],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}])
+        expires = {"gone": {"N": str(int(now) - 1)}, "later": {"N": str(int(now) + 60)},
+                   "text": {"S": "0"}, "never": None}
+        for name, value in expires.items():
+            for i in range(3):
+                ddb.put_item(TableName="t", Item={"pk": {"S": name}, "sk": {"S": str(i)},
+                                                  **({"expires_at": value} if value else {})})
+        clock = [now - 30]
+        ttl = TimeToLive(ddb, "t", "expires_at", period=60, clock=lambda: clock[0])
+        clock[0] = now
+        ttl.poll_once()
+        assert ttl.deleted == 0, "not before its period"
+        clock[0] = now + 31
+        ttl.poll_once()
+        left = sorted(i["pk"]["S"] for i in ddb.scan(TableName="t")["Items"])
+        # An attribute that is not a number is not a time to live, as on AWS.
+        assert left == ["later"] * 3 + ["never"] * 3 + ["text"] * 3
+        assert ttl.deleted == 3
+        assert ttl.sweep(int(now) + 61) == 3
+        assert ttl.deleted == 6
+
+
+def test_a_feed_is_written_a_line_an_event_and_its_queue_emptied(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from infra.workers import FeedReader
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        url = sqs.create_queue(QueueName="feed")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        events = [{"detail-type": "CaseCreated", "n": i, "text": "two\nlines"}
+                  for i in range(13)]
+        for e in events:
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(e, indent=1))
+        reader = FeedReader(sqs, url, arn, tmp_path / "feed.ndjson")
+        while reader.poll_once():
+            pass
+        lines = (tmp_path / "feed.ndjson").read_text().splitlines()
+        assert sorted((json.loads(line) for line in lines), key=lambda e: e["n"]) == events
+        assert reader.read == 13
+        assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+            "ApproximateNumberOfMessages"] == "0"
+
+        reader.MAX_FILE_BYTES = 100  # the file is kept small: the older part moves aside
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 13}))
+        reader.poll_once()
+        assert (tmp_path / "feed.ndjson").read_text() == '{"n": 13}\n'
+        assert len((tmp_path / "feed.ndjson.1").read_text().splitlines()) == 13
+
+        dropped = FeedReader(sqs, url, arn)  # no file: read and let go
+        sqs.send_message(QueueUrl=url, MessageBody="{}")
+        assert dropped.poll_once() == 1
+        assert dropped.read == 1
+
+
+def test_a_deleted_or_replaced_object_is_freed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    import weakref
+
+    import boto3
+    from moto import mock_aws
+    from moto.s3.models import s3_backends
+
+    moto_fixes.apply()
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="eu-west-1", aws_access_key_id="testing",
+                          aws_secret_access_key="testing")
+        for bucket, versioned in (("plain", False), ("versioned", True)):
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={
+                "LocationConstraint": "eu-west-1"})
+            if versioned:
+                s3.put_bucket_versioning(Bucket=bucket,
+                                         VersioningConfiguration={"Status": "Enabled"})
+        backend = s3_backends["123456789012"]["global"]
+
+        def held(bucket: str, key: str) -> list[weakref.ref[Any]]:
+            return [weakref.ref(k) for k in backend.get_bucket(bucket).keys.getlist(key)]
+
+        s3.put_object(Bucket="plain", Key="a", Body=b"x" * 100_000)
+        first = held("plain", "a")
+        s3.put_object(Bucket="plain", Key="a", Body=b"y")  # replaced
+        s3.put_object(Bucket="plain", Key="b", Body=b"z")
+        second = held("plain", "b")
+        s3.delete_object(Bucket="plain", Key="b")
+        v = s3.put_object(Bucket="versioned", Key="snap", Body=b"s" * 100_000)["VersionId"]
+        old = held("versioned", "snap")
+        s3.put_object(Bucket="versioned", Key="snap", Body=b"t")
+        kept = [weakref.ref(k) for k in backend.get_bucket("versioned").keys.getlist("snap")
+                if k.version_id != v]
+        s3.delete_object(Bucket="versioned", Key="snap", VersionId=v)
+        gc.collect()
+        assert [r() for r in first + second + old] == [None, None, None]
+        assert all(r() is not None for r in kept), "the other version is still there"
+        assert s3.get_object(Bucket="plain", Key="a")["Body"].read() == b"y"
+        assert s3.get_object(Bucket="versioned", Key="snap")["Body"].read() == b"t"
+
+
+def test_a_queue_remembers_its_last_deleted_receipts_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+    from moto.sqs.models import sqs_backends
+
+    moto_fixes.apply()
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(moto_fixes, "REMEMBERED_RECEIPTS", 5)
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing")
+        url = sqs.create_queue(QueueName="receipts")["QueueUrl"]
+        handles = []
+        for i in range(8):
+            sqs.send_message(QueueUrl=url, MessageBody=str(i))
+            (m,) = sqs.receive_message(QueueUrl=url)["Messages"]
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            handles.append(m["ReceiptHandle"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handles[-1])  # twice: still fine
+        queue = sqs_backends["123456789012"]["eu-west-1"].queues["receipts"]
+        assert len(queue.deleted_messages) == 5
+        assert handles[-1] in queue.deleted_messages
+        assert handles[0] not in queue.deleted_messages
