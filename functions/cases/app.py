@@ -19,8 +19,6 @@ tracer = Tracer()
 metrics = Metrics()
 app = http.api()
 
-StatusFilter = Literal["open", "new", "in_progress", "waiting_on_customer", "resolved",
-                       "closed"]
 
 
 class NewCaseIn(models.NewCase):
@@ -46,11 +44,15 @@ def open_case(new: NewCaseIn) -> models.Case:
 @app.get("/cases")
 def list_cases(scope: Annotated[Literal["mine", "account", "assigned"], Query()] = "mine",
                account: Annotated[str | None, Query(max_length=64)] = None,
-               status: Annotated[StatusFilter | None, Query()] = None,
+               status: Annotated[models.StatusFilter | None, Query()] = None,
                q: Annotated[str | None, Query(max_length=100)] = None,
+               order: Annotated[models.Order, Query()] = "newest",
                cursor: http.Cursor = None, limit: http.Limit = 25) -> models.CasePage:
+    """`mine` and `account` lists are by when the case was opened (`order`), within a
+    `status` class; with no status, open cases come first. `assigned`: open ones by
+    resolution due."""
     return desk.list_cases(http.principal(app), scope=scope, account_id=account,
-                           status=status, q=q, cursor=cursor, limit=limit)
+                           status=status, q=q, order=order, cursor=cursor, limit=limit)
 
 
 @app.get("/cases/<case_id>")
@@ -101,7 +103,7 @@ def list_queues() -> QueueList:
 
 
 @app.get("/queues/<queue>/cases")
-def queue_cases(queue: str, status: Annotated[StatusFilter | None, Query()] = "open",
+def queue_cases(queue: str, status: Annotated[models.StatusFilter | None, Query()] = "open",
                 cursor: http.Cursor = None, limit: http.Limit = 25) -> models.CasePage:
     return desk.queue_cases(http.principal(app), queue, status=status, cursor=cursor,
                             limit=limit)

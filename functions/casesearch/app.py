@@ -18,8 +18,6 @@ tracer = Tracer()
 metrics = Metrics()
 app = http.api()
 
-StatusFilter = Literal["open", "new", "in_progress", "waiting_on_customer", "resolved",
-                       "closed"]
 # A query longer than a search box holds is cut by the engine, never refused.
 Q = Annotated[str, Query(max_length=10_240)]
 
@@ -29,7 +27,7 @@ def search_cases(q: Q,
                  scope: Annotated[Literal["all", "mine", "account", "assigned"],
                                   Query()] = "all",
                  account: Annotated[str | None, Query(max_length=64)] = None,
-                 status: Annotated[StatusFilter | None, Query()] = None,
+                 status: Annotated[models.StatusFilter | None, Query()] = None,
                  cursor: http.Cursor = None, limit: http.Limit = 25) -> models.CaseSearchPage:
     """`all`: every case the caller may read (staff: every account's; a partner: the
     accounts it serves); `mine`: theirs and those they are copied on; `account`: one

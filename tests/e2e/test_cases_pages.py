@@ -262,3 +262,36 @@ def test_errors_stand_beside_their_fields_in_finnish(page: Page, portal: Portal)
     expect(form.locator("#subject-error")).to_have_text("Kirjoita vähintään 3 merkin aihe.")
     expect(form.locator("#description-error")).to_be_empty()
     expect(page.locator("#cases-error")).to_be_empty()
+
+
+def test_tabs_narrow_the_list_and_oldest_first_sorts_within_one(page: Page,
+                                                                portal: Portal) -> None:
+    manager = "manager@northwind.example"
+    sign_in(page, manager)
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/cases/")
+    ready(page)
+    page.get_by_label("Show").select_option("account")
+    numbers = page.locator("#cases tbody tr td:first-child")
+
+    def listed(**params: str) -> list[str]:
+        found = portal.every("/cases", as_user=manager, scope="account", **params)
+        return [c["number"] for c in found][:25]
+
+    expect(numbers).to_have_text(listed())
+    tabs = page.get_by_role("group", name="Which cases")
+    tabs.get_by_role("button", name="Closed").click()
+    expect(tabs.get_by_role("button", name="Closed")).to_have_attribute("aria-pressed", "true")
+    expect(numbers).to_have_text(listed(status="done"))
+    # The status filter offers the tab's own statuses.
+    expect(page.locator("#status-filter option:not([hidden])")).to_have_text(
+        ["Any status", "Resolved", "Closed"])
+    page.get_by_label("Sort").select_option("oldest")
+    expect(numbers).to_have_text(listed(status="done", order="oldest"))
+    # Picking a status on All moves to its tab; All again shows every status, newest first.
+    tabs.get_by_role("button", name="All").click()
+    expect(page.get_by_label("Sort")).to_have_value("newest")
+    page.get_by_label("Status").select_option("in_progress")
+    expect(tabs.get_by_role("button", name="Open")).to_have_attribute("aria-pressed", "true")
+    expect(numbers).to_have_text(listed(status="in_progress"))
+    assert axe_violations(page) == []

@@ -76,6 +76,23 @@ def test_the_first_page_of_open_cases_holds_them_all(portal: Portal, cloud: Loca
     closed = portal.get(f"/cases?scope=account&account={fresh_account}&status=closed&limit=100",
                         as_user=ADMIN).json()
     assert len(closed["items"]) == 100 and closed["next_cursor"]  # noqa: PT018
+    # The "Closed" tab: resolved or closed, none open.
+    done = portal.get(f"/cases?scope=account&account={fresh_account}&status=done&limit=100",
+                      as_user=ADMIN).json()
+    assert len(done["items"]) == 100
+    assert {c["status"] for c in done["items"]} == {"closed"}
+    # Oldest first, within a class: the first opened first; the oldest closed case.
+    oldest = portal.get(f"/cases?scope=account&account={fresh_account}&status=open"
+                        "&order=oldest", as_user=ADMIN).json()
+    assert [c["id"] for c in oldest["items"]] == [c["id"] for c in opened]
+    first = portal.get(f"/cases?scope=account&account={fresh_account}&status=done"
+                       "&order=oldest&limit=1", as_user=ADMIN).json()
+    assert first["items"][0]["subject"] == "Old case 0"
+    # Without a class, oldest first would start with the closed ones: asked for a status.
+    r = portal.get(f"/cases?scope=account&account={fresh_account}&order=oldest",
+                   as_user=ADMIN)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"][0]["loc"] == ["query", "order"]
 
 
 def test_a_queue_lists_open_cases_most_urgent_first_and_closed_ones_apart(
@@ -115,6 +132,8 @@ def test_closing_a_case_moves_it_out_of_the_open_lists(portal: Portal) -> None:
     assert in_list(f"/queues/{queue}/cases?status=resolved&limit=100")
     assert not in_list("/cases?scope=mine&status=open&limit=100", CONTACT)
     assert in_list("/cases?scope=mine&status=resolved&limit=100", CONTACT)
+    assert in_list("/cases?scope=mine&status=done&limit=100", CONTACT)
+    assert in_list(f"/queues/{queue}/cases?status=done&limit=100")
     # Reopened: back in the open lists.
     assert patch(portal, case, status="in_progress").status_code == 200
     assert in_list(f"/queues/{queue}/cases?limit=100")
@@ -176,7 +195,8 @@ def test_migrate_keys_rekeys_old_cases_once_and_resumes(portal: Portal, cloud: L
 
 
 @pytest.mark.parametrize("query", ["scope=assigned&status=bogus", "scope=everyone",
-                                   "status=open&cursor=garbage"])
+                                   "status=open&cursor=garbage", "status=open&order=up",
+                                   "order=null"])
 def test_bad_list_queries_are_refused(portal: Portal, query: str) -> None:
     r = portal.get(f"/cases?{query}", as_user=AGENT)
     assert r.status_code in (400, 422), r.text

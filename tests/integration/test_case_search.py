@@ -147,6 +147,7 @@ def test_a_changed_status_moves_the_case_between_filters(portal: Portal) -> None
     assert r.status_code == 200, r.text
     wait_for(lambda: ids(portal, w, CONTACT, status="closed") == {case["id"]})
     assert ids(portal, w, CONTACT, status="open") == set()
+    assert ids(portal, w, CONTACT, status="done") == {case["id"]}
     hit = found(portal, w, CONTACT)[0]
     assert hit["status"] == "closed"
     assert hit["number"] == case["number"]

@@ -112,7 +112,7 @@ CASE_INDEX = {"pk": "CASEINDEX", "sk": "CURRENT"}  # the case search index's sna
 
 def case_class(status: str) -> str:
     """`open` or `closed`, of a case's status (or of a filter that names the class)."""
-    return "open" if status in OPEN_STATUSES or status == "open" else "closed"
+    return "open" if status in OPEN_STATUSES or status == "open" else "closed"  # or "done"
 
 
 def cases_of_requester(account_id: str, contact_id: str, created_at: str = "",

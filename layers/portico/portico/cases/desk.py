@@ -91,7 +91,7 @@ def _within(status: str | None, q: str | None) -> tuple[str | None, dict[str, st
     """What a page filters after its key prefix chose the class: one status of the class,
     words of the number or subject. Filters read only within the class's prefix."""
     parts, names, values = [], {}, {}
-    if status and status != "open":
+    if status and status not in models.STATUS_CLASSES:
         parts.append("#status = :status")
         names["#status"] = "status"
         values[":status"] = status
@@ -110,11 +110,18 @@ def _prefix(status: str | None) -> str | None:
 
 
 def list_cases(p: Principal, *, scope: str, account_id: str | None, status: str | None,
-               q: str | None, cursor: str | None, limit: int) -> models.CasePage:
+               q: str | None, cursor: str | None, limit: int,
+               order: str = "newest") -> models.CasePage:
     """A requester's (`mine`), an account's (`account`) or a staff member's (`assigned`)
     cases. Without a status: open ones first, then closed, each newest first (assigned:
     open by resolution due). One Query of a key prefix, so the open cases of an account
-    with years of closed ones come back in full pages."""
+    with years of closed ones come back in full pages; `order=oldest` reads it the other
+    way, so it needs a status (a class) to read within."""
+    if order == "oldest" and status is None:
+        raise Invalid("Oldest first lists the cases of one status or class: give status "
+                      "(open or done, for example).",
+                      details=[{"loc": ["query", "order"], "type": "needs_status",
+                                "message": "needs a status"}])
     where, names, values = _within(status, q)
     if scope == "assigned":
         if not p.is_staff:
@@ -133,7 +140,7 @@ def list_cases(p: Principal, *, scope: str, account_id: str | None, status: str 
         access.require_list(p, "case", target)
         pk, index = keys.cases_of_account(target)["gsi2pk"], "gsi2"
     items, nxt = store.query_page(pk, index=index, sk_prefix=_prefix(status), limit=limit,
-                                  cursor=cursor, newest_first=True, where=where,
+                                  cursor=cursor, newest_first=order != "oldest", where=where,
                                   where_names=names, where_values=values)
     return models.CasePage(items=[_summary(i) for i in items], next_cursor=nxt)
 

@@ -10,6 +10,12 @@ from portico.inputs import Input
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["new", "in_progress", "waiting_on_customer", "resolved", "closed"]
+# What a list may be filtered by: one status, or a class of them: `open` (new, in progress,
+# waiting) or `done` (resolved or closed).
+StatusFilter = Literal["open", "done", "new", "in_progress", "waiting_on_customer",
+                       "resolved", "closed"]
+STATUS_CLASSES = {"open": "open", "done": "closed"}
+Order = Literal["newest", "oldest"]
 Queue = Literal["support", "billing", "priority", "premium"]
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]

@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, TypedDict
 
+from portico.cases.models import STATUS_CLASSES
 from portico.kb import text
 from portico.kb.search import Matcher, folded, query_words, quote, snippet, token
 
@@ -323,9 +324,10 @@ class CaseIndex:
             if not reach.narrow:
                 return None
             where += " AND meta : (" + " OR ".join(map(quote, sorted(reach.narrow))) + ")"
-        if status:  # "open" is the class (new, in progress, waiting); others one status
-            where += " AND meta : " + quote(class_token(status) if status == "open"
-                                            else status_token(status))
+        if status:  # "open" and "done" are classes of statuses; others one status
+            where += " AND meta : " + quote(
+                class_token(STATUS_CLASSES[status]) if status in STATUS_CLASSES
+                else status_token(status))
         columns = "{subject body internal}" if reach.staff else "{subject body}"
         digits = case_number(q)
         if digits is not None:

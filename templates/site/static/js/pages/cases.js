@@ -113,9 +113,11 @@ start(async (me) => {
     // "queue:<queue>", "served:<account id>" (an id may hold a colon) or a plain scope.
     const [kind, which] = scope.value.replace(":", "\u0000").split("\u0000");
     const q = $("case-q").value.trim();
-    const status = $("status-filter").value;
+    const status = $("status-filter").value || tab;
     const params = new URLSearchParams({ limit: "25" });
     if (status) params.set("status", status);
+    // Queues and one's assigned cases are by urgency, search results by relevance.
+    if (sortable() && !q && status && $("order").value === "oldest") params.set("order", "oldest");
     if (cursor) params.set("cursor", cursor);
     if (kind === "queue" && !q) {
       if (!status) params.set("status", "open");
@@ -244,8 +246,54 @@ start(async (me) => {
     return button;
   }
 
-  scope.addEventListener("change", () => load());
-  $("status-filter").addEventListener("change", () => load());
+  // Open, Closed or All: the tab narrows the status filter to its own statuses.
+  let tab = "";
+  function showTab(value) {
+    tab = value;
+    for (const b of $("case-tabs").querySelectorAll("button")) {
+      b.setAttribute("aria-pressed", String(b.dataset.tab === tab));
+    }
+    for (const option of $("status-filter").options) {
+      option.hidden = Boolean(option.value && tab && option.dataset.class !== tab);
+    }
+    if ($("status-filter").selectedOptions[0]?.hidden) $("status-filter").value = "";
+  }
+  for (const b of $("case-tabs").querySelectorAll("button")) {
+    b.addEventListener("click", () => {
+      showTab(b.dataset.tab);
+      if (!tab) { // All: every status again, newest first (the only order across both)
+        $("status-filter").value = "";
+        $("order").value = "newest";
+      }
+      load();
+    });
+  }
+  // Staff read the statuses in their own words in the filter too.
+  for (const option of $("status-filter").options) {
+    if (option.value) option.textContent = statusLabel(option.value, staff);
+  }
+  function sortable() {
+    return !scope.value.startsWith("queue:") && scope.value !== "assigned";
+  }
+  function showOrder() {
+    $("order-field").hidden = !sortable();
+  }
+  showOrder();
+  scope.addEventListener("change", () => {
+    showOrder();
+    load();
+  });
+  $("status-filter").addEventListener("change", () => {
+    // A status picked on All is one of a class: that tab shows it.
+    const picked = $("status-filter").selectedOptions[0];
+    if (picked?.value && !tab) showTab(picked.dataset.class);
+    load();
+  });
+  $("order").addEventListener("change", () => {
+    // Oldest first reads within open or closed cases (the list keeps them apart).
+    if ($("order").value === "oldest" && !tab && !$("status-filter").value) showTab("open");
+    load();
+  });
   $("case-search").addEventListener("submit", (event) => {
     event.preventDefault();
     load();
