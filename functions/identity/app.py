@@ -52,6 +52,13 @@ def sign_out_everywhere() -> Response[str]:
     return http.no_content()
 
 
+@app.get("/accounts")
+def list_accounts(q: Annotated[str | None, Query(max_length=100)] = None,
+                  cursor: http.Cursor = None, limit: http.Limit = 25) -> models.AccountPage:
+    """Every account by name (staff); `q` finds a part of the name or number."""
+    return directory.list_accounts(http.principal(app), q=q, cursor=cursor, limit=limit)
+
+
 @app.get("/accounts/<account_id>")
 def get_account(account_id: str) -> models.Account:
     return directory.get_account(http.principal(app), account_id)

@@ -91,3 +91,49 @@ def test_the_audit_log_in_finnish_at_360_px(browser: Browser, cloud: LocalCloud,
     assert width <= 360, f"the audit log is {width}px wide at 360px"
     shot(page, "phone-audit-fi")
     context.close()
+
+
+def test_staff_find_an_account_open_it_and_read_its_log(page: Page) -> None:
+    sign_in(page, "admin@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Customer accounts").click()
+    ready(page)
+    expect(page.get_by_role("heading", name="Customer accounts", level=1)).to_be_visible()
+    rows = page.locator("#accounts tbody tr")
+    expect(rows.filter(has_text="Northwind Traders")).to_have_count(1)
+    search = page.get_by_role("search")
+    search.get_by_label("Find an account by name or number").fill("contoso")
+    search.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("A-1002")
+    assert axe_violations(page) == []
+    search.get_by_label("Find an account by name or number").fill("no such account")
+    search.get_by_role("button", name="Search").click()
+    expect(page.locator("#accounts-empty")).to_have_text("No account matches “no such account”.")
+    search.get_by_label("Find an account by name or number").fill("A-1002")
+    search.get_by_role("button", name="Search").click()
+    rows.first.get_by_role("link", name="Contoso Oy").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account: Contoso Oy")
+    expect(page.locator("#account-facts")).to_have_text("A-1002 · Customer · Standard")
+    expect(page.locator("#people")).to_contain_text("contact@contoso.example")
+    expect(page.get_by_role("link", name="All accounts")).to_be_visible()
+    # Its audit log, not the admin's own account's.
+    page.get_by_role("link", name="Audit log").click()
+    ready(page)
+    expect(page.get_by_label("Account", exact=True)).to_have_value("acc-contoso")
+    expect(page.locator("#audit tbody tr").first).to_be_visible()
+
+
+def test_a_manager_is_told_the_list_of_accounts_is_for_staff(page: Page) -> None:
+    sign_in(page, "manager@contoso.example")  # reads Finnish
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/fi/accounts/")
+    expect(page.get_by_role("alert")).to_have_text("Kaikkien tilien luettelo on henkilökunnalle.")
+    # The audit log's own filter error is Finnish too.
+    page.goto("/fi/account/audit/")
+    ready(page)
+    page.get_by_label("Tietueen tyyppi").select_option("case")
+    page.get_by_role("button", name="Rajaa").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Anna sekä tietueen tyyppi että tunnus, tai ei kumpaakaan.")

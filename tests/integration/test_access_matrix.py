@@ -347,6 +347,9 @@ CASES = [
          body=lambda: {"phone": "+358 40 1234567"}),
     Case("sign out everywhere", "POST", "/me/sign-out", _own_path("/me/sign-out"),
          lambda role, a: expected_object(role, "contact", U, "self", 204)),
+    Case("list accounts", "GET", "/accounts", _own_path("/accounts"),
+         lambda role, a: 200 if Scope.ALL in {g.scope for g in ACCESS[role].get("account", ())
+                                              if R in g.privileges} else 403),
     Case("get account", "GET", "/accounts/{accountId}", lambda a, p: f"/accounts/{a}",
          lambda role, a: expected_object(role, "account", R, relation(role, a), 200)),
     Case("list contacts", "GET", "/accounts/{accountId}/contacts",

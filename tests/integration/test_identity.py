@@ -433,6 +433,66 @@ def test_bad_limit_is_422(portal: Portal, query: str) -> None:
     assert portal.get(f"/accounts/{NW}/contacts?{query}", as_user=MANAGER).status_code == 422
 
 
+# -- staff's list of accounts ---------------------------------------------------------------
+def test_staff_list_every_account_by_name_and_find_one(portal: Portal) -> None:
+    listed = portal.every("/accounts", as_user="agent@portico.example", limit="7")
+    names = [a["name"] for a in listed]
+    assert names == sorted(names, key=str.casefold)
+    assert len({a["id"] for a in listed}) == len(listed)
+    assert {"acc-northwind", "acc-contoso", "acc-fabrikam", "acc-portico"} <= {
+        a["id"] for a in listed}
+    northwind = next(a for a in listed if a["id"] == NW)
+    assert northwind["kind"] == "customer"
+    assert set(northwind) == {"id", "number", "name", "kind", "tier", "status",
+                              "partner_account_id"}
+    # By a part of the name, any case, or by the number.
+    for q in ("NORTHWIND", "wind trad", northwind["number"]):
+        found = portal.get("/accounts", as_user=ADMIN, params={"q": q}).json()["items"]
+        assert [a["id"] for a in found] == [NW], q
+    assert portal.get("/accounts", as_user=ADMIN,
+                      params={"q": "no such account"}).json()["items"] == []
+    r = portal.get("/accounts", as_user=MANAGER)
+    assert r.status_code == 403, r.text
+
+
+@pytest.mark.parametrize(("query", "status"), [
+    ("q=" + "x" * 101, 422), ("limit=0", 422), ("limit=101", 422), ("limit=null", 422),
+    ("cursor=garbage!!", 400), ("q=%00%ff", 200), ("q=%22%27%3B--", 200)])
+def test_bad_account_list_queries(portal: Portal, query: str, status: int) -> None:
+    r = portal.get(f"/accounts?{query}", as_user=ADMIN)
+    assert r.status_code == status, r.text
+    if status >= 400:
+        assert r.json()["error"]["code"]
+
+
+@pytest.mark.runs_first
+def test_older_accounts_are_put_into_the_list_once(portal: Portal, cloud: LocalCloud,
+                                                   fresh_account: str, tmp_path: Any) -> None:
+    from portico.admin import main
+
+    ddb = cloud.client("dynamodb")
+    ddb.update_item(TableName=cloud.resource("Table"), Key={
+        "pk": {"S": f"ACCOUNT#{fresh_account}"}, "sk": {"S": "ACCOUNT"}},
+        UpdateExpression="REMOVE gsi2pk, gsi2sk, #search",  # as written before the list
+        ExpressionAttributeNames={"#search": "search"})
+
+    def listed() -> bool:
+        return fresh_account in {a["id"] for a in portal.every(
+            "/accounts", as_user=ADMIN, q="fresh oy", limit="100")}
+
+    assert not listed()
+    state = tmp_path / "local.json"
+    state.write_text(json.dumps(cloud.info()))
+    assert main(["migrate-account-keys", "--local", str(state)]) == 0
+    assert listed()
+    from portico.admin import migrate_account_keys
+
+    with cloud.functions["IdentityFunction"].environment():
+        seen, changed = migrate_account_keys()
+    assert seen >= 5
+    assert changed == 0
+
+
 # -- operator bootstrap -------------------------------------------------------------------
 def test_create_admin_bootstraps_an_admin(portal: Portal, cloud: LocalCloud,
                                           tmp_path: Any) -> None:

@@ -234,6 +234,9 @@ def test_an_account_is_created_renamed_and_not_renamed_back_by_an_older_event(
     settle(cloud)
     assert portal.get(f"/accounts/{account_id}", as_user=ADMIN).json()["name"] == \
         "Tailspin Toys Oy"
+    # Staff's list of accounts follows the new name.
+    listed = portal.get("/accounts", as_user=ADMIN, params={"q": number}).json()["items"]
+    assert [(a["id"], a["name"]) for a in listed] == [(account_id, "Tailspin Toys Oy")]
     # Invoices may name it at once.
     inv = new_number()
     put(cloud, "InvoiceIssued", issued(inv, account=number))

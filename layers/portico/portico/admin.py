@@ -1,9 +1,13 @@
-"""Operator commands: `python -m portico.admin create-admin --email you@example.com`.
+"""Operator commands, against a deployed stack (`--stack portico`, with AWS credentials in
+the environment) or the local portal (`--local build/local.json`):
 
-Bootstraps the first admin of a deployed stack (`--stack portico`, with AWS credentials in
-the environment) or of the local portal (`--local build/local.json`): makes the operating
-organization's account if it is not there and invites the address as its admin. The
-invitation's link is printed (and e-mailed); opening it sets the admin's password.
+- `python -m portico.admin create-admin --email you@example.com` bootstraps the first
+  admin: makes the operating organization's account if it is not there and invites the
+  address as its admin. The invitation's link is printed (and e-mailed); opening it sets
+  the admin's password.
+- `python -m portico.admin migrate-account-keys` puts accounts written before staff's list
+  of accounts (`GET /accounts`) into it, and prints how many it read and changed. Run
+  again, it changes nothing.
 """
 
 from __future__ import annotations
@@ -62,6 +66,29 @@ def create_admin(email: str, *, organization: str, language: str) -> models.Invi
                              language=language)
 
 
+def migrate_account_keys(*, request_id: str = "migrate-account-keys") -> tuple[int, int]:
+    """Give each account its place in staff's list of accounts: (read, changed)."""
+    seen = changed = 0
+    cursor: str | None = None
+    while True:
+        items, cursor = store.scan_page(types=["Account"], cursor=cursor)
+        for a in items:
+            seen += 1
+            wanted = directory.listed(str(a["id"]), str(a["number"]), str(a["name"]))
+            if all(a.get(k) == v for k, v in wanted.items()):
+                continue
+            c = change.system("account", str(a["id"]), Owner(str(a["id"])),
+                              request_id=request_id)
+            c.update(account_key(str(a["id"])), set_=wanted, condition="attribute_exists(pk)")
+            c.audit("migrate-keys", {k: {"before": a.get(k), "after": v}
+                                     for k, v in wanted.items() if a.get(k) != v})
+            c.event("AccountKeysMigrated", {"number": a["number"]})
+            c.commit()
+            changed += 1
+        if cursor is None:
+            return seen, changed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m portico.admin")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -70,15 +97,26 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--organization", default="Portico Support",
                         help="name of the operating organization's account, if new")
     create.add_argument("--language", choices=["en", "fi"], default="en")
-    where = create.add_mutually_exclusive_group(required=True)
-    where.add_argument("--stack", help="a deployed stack's name")
-    where.add_argument("--local", type=Path, help="the local portal's build/local.json")
-    create.add_argument("--region", default=None)
+    migrate = commands.add_parser("migrate-account-keys",
+                                  help="put older accounts into staff's list of accounts")
+    for command in (create, migrate):
+        where = command.add_mutually_exclusive_group(required=True)
+        where.add_argument("--stack", help="a deployed stack's name")
+        where.add_argument("--local", type=Path, help="the local portal's build/local.json")
+        command.add_argument("--region", default=None)
     args = parser.parse_args(argv)
 
     env = (environment_from_stack(args.stack, args.region) if args.stack
            else environment_from_local(args.local))
     os.environ.update(env)
+    if args.command == "migrate-account-keys":
+        try:
+            seen, changed = migrate_account_keys()
+        except (PorticoError, ClientError) as e:
+            print(f"migrate-account-keys stopped: {e}", file=sys.stderr)
+            return 1
+        print(f"Done: {seen} account(s) read, {changed} put into the list of accounts.")
+        return 0
     try:
         invitation = create_admin(args.email, organization=args.organization,
                                   language=args.language)

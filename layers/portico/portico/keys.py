@@ -5,6 +5,7 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | what                         | read by                                   |
 |------------------------------|-------------------------------------------|
 | an account                   | get `ACCOUNT#<id>` / `ACCOUNT`            |
+| every account, by name       | query gsi2 `ACCOUNTS` (staff's account list) |
 | a contact                    | get `CONTACT#<id>` / `CONTACT`            |
 | every contact                | query gsi2 `CONTACTS` (an announcement to all) |
 | contacts of an account       | query `ACCOUNT#<id>`, sk begins `MEMBER#` |
@@ -44,6 +45,14 @@ Key = dict[str, str]
 
 def account(account_id: str) -> Key:
     return {"pk": f"ACCOUNT#{account_id}", "sk": "ACCOUNT"}
+
+
+ALL_ACCOUNTS = "ACCOUNTS"
+
+
+def all_accounts(name: str, account_id: str) -> Key:
+    """gsi2: every account, by name then id (staff's list of accounts)."""
+    return {"gsi2pk": ALL_ACCOUNTS, "gsi2sk": f"{name.casefold()[:200]}#{account_id}"}
 
 
 ALL_CONTACTS = "CONTACTS"

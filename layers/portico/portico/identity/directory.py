@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from portico import access, audit, aws, change, keys, principal, store
-from portico.access import STAFF_ROLES, Owner, Privilege
+from portico.access import STAFF_ROLES, Owner, Privilege, Scope
 from portico.errors import BadRequest, Conflict, Forbidden, NotFound
 from portico.events import Actor
 from portico.identity import models
@@ -44,6 +44,26 @@ def get_account(p: Principal, account_id: str) -> models.Account:
     return models.Account.model_validate({**item, "can": can})
 
 
+def listed(account_id: str, number: str, name: str) -> dict[str, str]:
+    """What puts an account in staff's list of accounts, by name, found by `q`."""
+    return {**keys.all_accounts(name, account_id), "search": f"{number} {name}".casefold()}
+
+
+def list_accounts(p: Principal, *, q: str | None, cursor: str | None,
+                  limit: int) -> models.AccountPage:
+    """Every account by name, for staff; `q`: a part of the name or number."""
+    if Scope.ALL not in access.scopes(p, "account"):
+        raise Forbidden("Only staff list every account; yours is at /accounts/{id}.")
+    where, names, values = None, {}, {}
+    if q and q.strip():
+        where, names, values = "contains(#search, :q)", {"#search": "search"}, {
+            ":q": q.strip().casefold()}
+    items, nxt = store.query_page(keys.ALL_ACCOUNTS, index="gsi2", limit=limit, cursor=cursor,
+                                  where=where, where_names=names, where_values=values)
+    return models.AccountPage(items=[models.AccountSummary.model_validate(i) for i in items],
+                              next_cursor=nxt)
+
+
 def new_account(*, account_id: str, number: str, name: str, kind: str, tier: str = "standard",
                 partner_account_id: str | None = None,
                 parent_account_id: str | None = None) -> dict[str, Any]:
@@ -54,6 +74,7 @@ def new_account(*, account_id: str, number: str, name: str, kind: str, tier: str
         **keys.account(account_id), "type": "Account", "id": account_id, "number": number,
         "name": name, "kind": kind, "tier": tier, "status": "active", "active_managers": 0,
         "partner_account_id": partner_account_id, "parent_account_id": parent_account_id,
+        **listed(account_id, number, name),
     }
     if partner_account_id:
         item.update(keys.partner_accounts(partner_account_id, account_id))

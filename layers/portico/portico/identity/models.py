@@ -77,21 +77,31 @@ class AccountAbilities(BaseModel):
     roles: list[str]
 
 
-class Account(BaseModel):
+class AccountSummary(BaseModel):
+    """An account in staff's list."""
+
     id: str
     number: str
     name: str
     kind: Literal["operator", "customer", "partner"]
     tier: str
     status: Literal["active", "suspended"]
+    partner_account_id: str | None = None
+
+
+class Account(AccountSummary):
     billing_address: Address | None = None
     shipping_address: Address | None = None
     parent_account_id: str | None = None
-    partner_account_id: str | None = None
     # Set only by a reviewed change request (portico.identity.changes).
     vat_id: str | None = None
     invoice_email: str | None = None
     can: AccountAbilities | None = None
+
+
+class AccountPage(BaseModel):
+    items: list[AccountSummary]
+    next_cursor: str | None = None
 
 
 class MembershipOut(BaseModel):

@@ -102,7 +102,7 @@ def apply_account(event: AccountUpserted, *, source: str, event_id: str) -> str:
     changed = audit.changes(before, fields, ACCOUNT_FIELDS)
     c = change.system("account", account_id, Owner(account_id), request_id=event_id,
                       actor=actor)
-    sets: dict[Any, Any] = dict(fields)
+    sets: dict[Any, Any] = {**fields, **directory.listed(account_id, event.number, event.name)}
     if partner_id:
         sets.update(keys.partner_accounts(partner_id, account_id))
     else:

@@ -1,7 +1,9 @@
-// The account's people and invitations, for those who may see or manage them.
+// The account's people and invitations, for those who may see or manage them: the caller's
+// own account, or (staff, from the list of accounts) the one named by `?id=`.
 import { api, newKey } from "../api.js";
-import { date, t } from "../i18n.js";
+import { date, t, url } from "../i18n.js";
 import { notice, start } from "../shell.js";
+import { known } from "./bookings-common.js";
 import { changeRequestsPanel, mayAsk } from "./change-requests.js";
 
 const $ = (id) => document.getElementById(id);
@@ -38,10 +40,19 @@ async function all(path) {
 
 start(async (me) => {
   const error = $("account-error");
-  const base = `/accounts/${encodeURIComponent(me.account_id)}`;
+  const staff = me.roles.includes("agent") || me.roles.includes("admin");
+  const id = new URLSearchParams(location.search).get("id") || me.account_id;
+  const own = id === me.account_id;
+  const base = `/accounts/${encodeURIComponent(id)}`;
   const account = await api(base);
   $("account-name").textContent = `${t("account.title")}: ${account.name}`;
+  $("account-facts").textContent = [account.number, known(`accounts.kind.${account.kind}`,
+    account.kind), known(`accounts.tier.${account.tier}`, account.tier)].join(" · ");
   const can = account.can;
+  if (staff) { // the way to (or back to) every account
+    $("accounts-link").hidden = false;
+    $("accounts-link").firstElementChild.textContent = t(own ? "accounts.link" : "accounts.back");
+  }
 
   async function people() {
     const tbody = $("people").tBodies[0];
@@ -132,11 +143,13 @@ start(async (me) => {
     }
   }
 
-  const staff = me.roles.includes("agent") || me.roles.includes("admin");
-  $("review-link").hidden = !staff;
+  $("review-link").hidden = !staff || !own;
   // The audit log is the managers' and admins' (the access table's "audit" grants).
   $("audit-link").hidden = !(me.roles.includes("account_manager") || me.roles.includes("admin"));
-  const asking = mayAsk(me) && !staff ? changeRequestsPanel(me) : null;
+  if (!own) {
+    $("audit-link").firstElementChild.href = `${url("/account/audit/")}?account=${encodeURIComponent(id)}`;
+  }
+  const asking = own && mayAsk(me) && !staff ? changeRequestsPanel(me) : null;
   await people();
   if (can.invite) {
     $("invite-section").hidden = false;

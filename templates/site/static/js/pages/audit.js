@@ -36,7 +36,10 @@ start(async (me) => {
 
   const tbody = $("audit").tBodies[0];
   let cursor = null;
-  let filter = {};
+  // An account named by the link from its page (admins read any account's log).
+  const named = admin ? new URLSearchParams(location.search).get("account") : null;
+  if (named) $("audit-account").value = named;
+  let filter = named ? { account: named } : {};
 
   function path() {
     const params = new URLSearchParams({ limit: "25", ...filter });
