@@ -59,6 +59,14 @@ def list_accounts(q: Annotated[str | None, Query(max_length=100)] = None,
     return directory.list_accounts(http.principal(app), q=q, cursor=cursor, limit=limit)
 
 
+@app.get("/people")
+def list_people(q: Annotated[str | None, Query(max_length=100)] = None,
+                cursor: http.Cursor = None, limit: http.Limit = 25) -> models.PersonPage:
+    """Everyone with a login and their accounts (staff); `q` finds a part of the name or
+    e-mail address."""
+    return directory.list_people(http.principal(app), q=q, cursor=cursor, limit=limit)
+
+
 @app.get("/accounts/<account_id>")
 def get_account(account_id: str) -> models.Account:
     return directory.get_account(http.principal(app), account_id)

@@ -137,3 +137,21 @@ def test_a_manager_is_told_the_list_of_accounts_is_for_staff(page: Page) -> None
     page.get_by_role("button", name="Rajaa").click()
     expect(page.get_by_role("alert")).to_have_text(
         "Anna sekä tietueen tyyppi että tunnus, tai ei kumpaakaan.")
+
+
+def test_staff_find_a_person_and_the_accounts_they_belong_to(page: Page) -> None:
+    sign_in(page, "agent@portico.example")
+    expect(page.locator("#user-name")).to_be_visible()
+    page.goto("/accounts/")
+    page.get_by_role("link", name="People across accounts").click()
+    ready(page)
+    search = page.get_by_role("search")
+    search.get_by_label("Find a person by name or e-mail").fill("CONSULTANT@")
+    search.get_by_role("button", name="Search").click()
+    rows = page.locator("#people tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Contoso Oy: Account manager")
+    expect(rows.first).to_contain_text("Northwind Traders: Contact")
+    assert axe_violations(page) == []
+    rows.first.get_by_role("link", name="Contoso Oy").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account: Contoso Oy")

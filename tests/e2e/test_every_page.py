@@ -55,6 +55,7 @@ PAGES: dict[str, tuple[str | None, Callable[[Portal], str] | None]] = {
     "account/changes/index.html": (MANAGER, None),
     "account/review/index.html": (ADMIN, None),
     "accounts/index.html": (ADMIN, None),
+    "people/index.html": (ADMIN, None),
     "bookings/index.html": (MANAGER, None),
     "bookings/resource/index.html": (MANAGER, _first("/resources", "id")),
     "bookings/edit/index.html": (ADMIN, None),

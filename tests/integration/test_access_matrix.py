@@ -334,6 +334,12 @@ def _change_request(portal: Portal, account: str) -> str:
     return _requests[account]
 
 
+def _reads_all(role: str, entity: str) -> int:
+    """A staff list of every account's records."""
+    return 200 if Scope.ALL in {g.scope for g in ACCESS[role].get(entity, ())
+                                if R in g.privileges} else 403
+
+
 def _reviews_all(role: str, account: str) -> int:
     return 200 if Scope.ALL in {g.scope for g in ACCESS[role].get("change_request", ())} \
         else 403
@@ -348,8 +354,9 @@ CASES = [
     Case("sign out everywhere", "POST", "/me/sign-out", _own_path("/me/sign-out"),
          lambda role, a: expected_object(role, "contact", U, "self", 204)),
     Case("list accounts", "GET", "/accounts", _own_path("/accounts"),
-         lambda role, a: 200 if Scope.ALL in {g.scope for g in ACCESS[role].get("account", ())
-                                              if R in g.privileges} else 403),
+         lambda role, a: _reads_all(role, "account")),
+    Case("list people", "GET", "/people", _own_path("/people"),
+         lambda role, a: _reads_all(role, "contact")),
     Case("get account", "GET", "/accounts/{accountId}", lambda a, p: f"/accounts/{a}",
          lambda role, a: expected_object(role, "account", R, relation(role, a), 200)),
     Case("list contacts", "GET", "/accounts/{accountId}/contacts",

@@ -79,6 +79,9 @@ def test_profile_edit_is_saved_and_audited(portal: Portal, cloud: LocalCloud) ->
     assert me["notification_preferences"]["invoices"] == {"email": False, "digest": False}
     people = portal.get(f"/accounts/{NW}/contacts?limit=100", as_user=MANAGER).json()["items"]
     assert "Bea B. Billing" in {p["name"] for p in people}
+    # Staff find her by her new name.
+    found = portal.every("/people", as_user="agent@portico.example", q="BEA B. BILL")
+    assert [p["email"] for p in found] == [user]
 
     trail = portal.get(f"/audit?entity=contact&id={contact(cloud, user)}",
                        as_user=ADMIN).json()["items"]
@@ -455,40 +458,63 @@ def test_staff_list_every_account_by_name_and_find_one(portal: Portal) -> None:
     assert r.status_code == 403, r.text
 
 
+def test_staff_find_people_across_accounts_with_their_accounts(portal: Portal) -> None:
+    everyone = portal.every("/people", as_user="agent@portico.example", limit="5")
+    assert len({p["id"] for p in everyone}) == len(everyone)
+    by_email = {p["email"]: p for p in everyone}
+    consultant = by_email["consultant@example.com"]
+    assert {(a["account_name"], tuple(a["roles"])) for a in consultant["accounts"]} == {
+        ("Northwind Traders", ("contact",)), ("Contoso Oy", ("account_manager",))}
+    assert set(consultant) == {"id", "name", "email", "active", "accounts"}
+    found = portal.every("/people", as_user=ADMIN, q="@CONTOSO.example")
+    assert {p["email"] for p in found} >= {"manager@contoso.example", "contact@contoso.example"}
+    assert all("@contoso.example" in p["email"] for p in found)
+    assert portal.every("/people", as_user=ADMIN, q="nobody by this name") == []
+    assert portal.get("/people", as_user=MANAGER).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/accounts", "/people"])
 @pytest.mark.parametrize(("query", "status"), [
     ("q=" + "x" * 101, 422), ("limit=0", 422), ("limit=101", 422), ("limit=null", 422),
     ("cursor=garbage!!", 400), ("q=%00%ff", 200), ("q=%22%27%3B--", 200)])
-def test_bad_account_list_queries(portal: Portal, query: str, status: int) -> None:
-    r = portal.get(f"/accounts?{query}", as_user=ADMIN)
+def test_bad_list_queries_of_staff(portal: Portal, path: str, query: str,
+                                   status: int) -> None:
+    r = portal.get(f"{path}?{query}", as_user=ADMIN)
     assert r.status_code == status, r.text
     if status >= 400:
         assert r.json()["error"]["code"]
 
 
 @pytest.mark.runs_first
-def test_older_accounts_are_put_into_the_list_once(portal: Portal, cloud: LocalCloud,
-                                                   fresh_account: str, tmp_path: Any) -> None:
+def test_older_accounts_and_people_are_put_into_the_lists_once(
+        portal: Portal, cloud: LocalCloud, fresh_account: str, tmp_path: Any) -> None:
     from portico.admin import main
 
     ddb = cloud.client("dynamodb")
+    # As written before the lists.
     ddb.update_item(TableName=cloud.resource("Table"), Key={
         "pk": {"S": f"ACCOUNT#{fresh_account}"}, "sk": {"S": "ACCOUNT"}},
-        UpdateExpression="REMOVE gsi2pk, gsi2sk, #search",  # as written before the list
+        UpdateExpression="REMOVE gsi2pk, gsi2sk, #search",
         ExpressionAttributeNames={"#search": "search"})
+    ned = contact(cloud, "contact@contoso.example")
+    ddb.update_item(TableName=cloud.resource("Table"), Key={
+        "pk": {"S": f"CONTACT#{ned}"}, "sk": {"S": "CONTACT"}},
+        UpdateExpression="REMOVE #search", ExpressionAttributeNames={"#search": "search"})
 
     def listed() -> bool:
         return fresh_account in {a["id"] for a in portal.every(
-            "/accounts", as_user=ADMIN, q="fresh oy", limit="100")}
+            "/accounts", as_user=ADMIN, q="fresh oy", limit="100")} and ned in {
+            p["id"] for p in portal.every("/people", as_user=ADMIN, q="contact@contoso")}
 
     assert not listed()
     state = tmp_path / "local.json"
     state.write_text(json.dumps(cloud.info()))
-    assert main(["migrate-account-keys", "--local", str(state)]) == 0
+    assert main(["migrate-list-keys", "--local", str(state)]) == 0
     assert listed()
-    from portico.admin import migrate_account_keys
+    from portico.admin import migrate_list_keys
 
     with cloud.functions["IdentityFunction"].environment():
-        seen, changed = migrate_account_keys()
+        seen, changed = migrate_list_keys()
     assert seen >= 5
     assert changed == 0
 

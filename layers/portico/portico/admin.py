@@ -5,9 +5,9 @@ the environment) or the local portal (`--local build/local.json`):
   admin: makes the operating organization's account if it is not there and invites the
   address as its admin. The invitation's link is printed (and e-mailed); opening it sets
   the admin's password.
-- `python -m portico.admin migrate-account-keys` puts accounts written before staff's list
-  of accounts (`GET /accounts`) into it, and prints how many it read and changed. Run
-  again, it changes nothing.
+- `python -m portico.admin migrate-list-keys` puts accounts and people written before
+  staff's lists of them (`GET /accounts`, `GET /people`) into those lists, and prints how
+  many it read and changed. Run again, it changes nothing.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from portico.errors import PorticoError
 from portico.events import SYSTEM
 from portico.identity import directory, invitations, models
 from portico.keys import account as account_key
+from portico.keys import contact as contact_key
 
 OPERATOR_ACCOUNT = "acc-operator"
 
@@ -66,27 +67,44 @@ def create_admin(email: str, *, organization: str, language: str) -> models.Invi
                              language=language)
 
 
-def migrate_account_keys(*, request_id: str = "migrate-account-keys") -> tuple[int, int]:
-    """Give each account its place in staff's list of accounts: (read, changed)."""
+def migrate_list_keys(*, request_id: str = "migrate-list-keys") -> tuple[int, int]:
+    """Put accounts and people written before staff's lists of them into those lists:
+    (records read, records changed)."""
     seen = changed = 0
     cursor: str | None = None
     while True:
-        items, cursor = store.scan_page(types=["Account"], cursor=cursor)
-        for a in items:
+        items, cursor = store.scan_page(types=["Account", "Contact"], cursor=cursor)
+        for item in items:
             seen += 1
-            wanted = directory.listed(str(a["id"]), str(a["number"]), str(a["name"]))
-            if all(a.get(k) == v for k, v in wanted.items()):
-                continue
-            c = change.system("account", str(a["id"]), Owner(str(a["id"])),
-                              request_id=request_id)
-            c.update(account_key(str(a["id"])), set_=wanted, condition="attribute_exists(pk)")
-            c.audit("migrate-keys", {k: {"before": a.get(k), "after": v}
-                                     for k, v in wanted.items() if a.get(k) != v})
-            c.event("AccountKeysMigrated", {"number": a["number"]})
-            c.commit()
-            changed += 1
+            changed += _list(item, request_id=request_id)
         if cursor is None:
             return seen, changed
+
+
+def _list(item: dict[str, Any], *, request_id: str) -> bool:
+    """Give one account or contact what its list reads; False if it had it."""
+    record_id = str(item["id"])
+    if item["type"] == "Account":
+        wanted = directory.listed(record_id, str(item["number"]), str(item["name"]))
+        c = change.system("account", record_id, Owner(record_id), request_id=request_id)
+        key = account_key(record_id)
+    else:
+        wanted = {"search": directory.person_search(str(item.get("name") or ""),
+                                                    str(item["email"]))}
+        owner = Owner(str(item.get("primary_account_id") or ""), record_id)
+        c = change.system("contact", record_id, owner, request_id=request_id)
+        key = contact_key(record_id)
+    moved = {k: v for k, v in wanted.items() if item.get(k) != v}
+    if not moved:
+        return False
+    c.update(key, set_=moved, condition="attribute_exists(pk)")
+    c.audit("migrate-keys", {k: {"before": item.get(k), "after": v} for k, v in moved.items()})
+    if item["type"] == "Account":
+        c.event("AccountKeysMigrated", {"number": item["number"]})
+    else:
+        c.event("ContactKeysMigrated", {"contact_id": record_id})
+    c.commit()
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--organization", default="Portico Support",
                         help="name of the operating organization's account, if new")
     create.add_argument("--language", choices=["en", "fi"], default="en")
-    migrate = commands.add_parser("migrate-account-keys",
-                                  help="put older accounts into staff's list of accounts")
+    migrate = commands.add_parser("migrate-list-keys",
+                                  help="put older accounts and people into staff's lists")
     for command in (create, migrate):
         where = command.add_mutually_exclusive_group(required=True)
         where.add_argument("--stack", help="a deployed stack's name")
@@ -109,13 +127,14 @@ def main(argv: list[str] | None = None) -> int:
     env = (environment_from_stack(args.stack, args.region) if args.stack
            else environment_from_local(args.local))
     os.environ.update(env)
-    if args.command == "migrate-account-keys":
+    if args.command == "migrate-list-keys":
         try:
-            seen, changed = migrate_account_keys()
+            seen, changed = migrate_list_keys()
         except (PorticoError, ClientError) as e:
-            print(f"migrate-account-keys stopped: {e}", file=sys.stderr)
+            print(f"migrate-list-keys stopped: {e}", file=sys.stderr)
             return 1
-        print(f"Done: {seen} account(s) read, {changed} put into the list of accounts.")
+        print(f"Done: {seen} account(s) and contact(s) read, {changed} put into staff's "
+              "lists.")
         return 0
     try:
         invitation = create_admin(args.email, organization=args.organization,

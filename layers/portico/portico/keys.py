@@ -7,7 +7,8 @@ Access patterns (table `pk`/`sk`, indexes `gsi1`, `gsi2`):
 | an account                   | get `ACCOUNT#<id>` / `ACCOUNT`            |
 | every account, by name       | query gsi2 `ACCOUNTS` (staff's account list) |
 | a contact                    | get `CONTACT#<id>` / `CONTACT`            |
-| every contact                | query gsi2 `CONTACTS` (an announcement to all) |
+| every contact                | query gsi2 `CONTACTS` (an announcement to all; staff's |
+|                              | list of people, `search` filtered)        |
 | contacts of an account       | query `ACCOUNT#<id>`, sk begins `MEMBER#` |
 | accounts of a contact        | query gsi1 `CONTACT#<id>`, sk begins `MEMBER#` |
 | accounts a partner serves    | query gsi1 `PARTNER#<id>`                 |

@@ -49,15 +49,19 @@ def listed(account_id: str, number: str, name: str) -> dict[str, str]:
     return {**keys.all_accounts(name, account_id), "search": f"{number} {name}".casefold()}
 
 
+def _finding(q: str | None) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    """The filter of a staff list's `q`: a part of what the record's `search` holds."""
+    if not q or not q.strip():
+        return None, {}, {}
+    return "contains(#search, :q)", {"#search": "search"}, {":q": q.strip().casefold()}
+
+
 def list_accounts(p: Principal, *, q: str | None, cursor: str | None,
                   limit: int) -> models.AccountPage:
     """Every account by name, for staff; `q`: a part of the name or number."""
     if Scope.ALL not in access.scopes(p, "account"):
         raise Forbidden("Only staff list every account; yours is at /accounts/{id}.")
-    where, names, values = None, {}, {}
-    if q and q.strip():
-        where, names, values = "contains(#search, :q)", {"#search": "search"}, {
-            ":q": q.strip().casefold()}
+    where, names, values = _finding(q)
     items, nxt = store.query_page(keys.ALL_ACCOUNTS, index="gsi2", limit=limit, cursor=cursor,
                                   where=where, where_names=names, where_values=values)
     return models.AccountPage(items=[models.AccountSummary.model_validate(i) for i in items],
@@ -133,6 +137,7 @@ def add_member(c: change.Change, *, account: dict[str, Any], contact_id: str, em
     if contact is None:
         c.create({
             **keys.contact(contact_id), **keys.all_contacts(contact_id),
+            "search": person_search(name, email),
             "type": "Contact", "id": contact_id, "email": email,
             "name": name, "language": language, "active": True,
             "primary_account_id": account_id, "accounts": {account_id: entry},
@@ -161,6 +166,33 @@ def enrol(*, account: dict[str, Any], contact_id: str, email: str, name: str, la
     c.event("ContactJoined", {"contact_id": contact_id, "email": email,
                               "roles": sorted(set(roles)), "new_login": contact is None})
     c.commit()
+
+
+def person_search(name: str, email: str) -> str:
+    """What `q` of staff's list of people matches: the name and the address."""
+    return f"{name} {email}".casefold()
+
+
+def list_people(p: Principal, *, q: str | None, cursor: str | None,
+                limit: int) -> models.PersonPage:
+    """Everyone with a login, with the accounts they belong to (staff); `q`: a part of the
+    name or e-mail address. In no particular order: it is a way to find someone."""
+    if Scope.ALL not in access.scopes(p, "contact"):
+        raise Forbidden("Only staff list the people of every account; yours are at "
+                        "/accounts/{id}/contacts.")
+    where, names, values = _finding(q)
+    items, nxt = store.query_page(keys.ALL_CONTACTS, index="gsi2", limit=limit, cursor=cursor,
+                                  where=where, where_names=names, where_values=values)
+    ids = list(dict.fromkeys(str(a) for i in items for a in (i.get("accounts") or {})))
+    accounts = {str(a["id"]): a for a in store.batch_get([keys.account(i) for i in ids])}
+    return models.PersonPage(items=[models.PersonOut(
+        id=str(i["id"]), name=str(i.get("name") or ""), email=str(i["email"]),
+        active=bool(i.get("active", True)),
+        accounts=[models.PersonAccount(
+            account_id=aid, account_name=str(accounts.get(aid, {}).get("name") or aid),
+            roles=list(m.get("roles") or []), active=bool(m.get("active")))
+            for aid, m in sorted((i.get("accounts") or {}).items())])
+        for i in items], next_cursor=nxt)
 
 
 def contact_item(contact_id: str) -> dict[str, Any] | None:
@@ -295,7 +327,9 @@ def update_me(p: Principal, patch: models.MePatch) -> models.Me:
     changed = audit.changes(contact, after, PROFILE_FIELDS)
     if not changed:
         return _me(p, contact)
-    c.update(keys.contact(p.contact_id), set_=values, condition="attribute_exists(pk)")
+    found = {"search": person_search(str(after.get("name") or ""), str(contact["email"]))}
+    c.update(keys.contact(p.contact_id), set_={**values, **found},
+             condition="attribute_exists(pk)")
     if "name" in changed:
         # The account's people list shows names without a read per person.
         for m in p.memberships:

@@ -104,6 +104,28 @@ class AccountPage(BaseModel):
     next_cursor: str | None = None
 
 
+class PersonAccount(BaseModel):
+    account_id: str
+    account_name: str
+    roles: list[str]
+    active: bool
+
+
+class PersonOut(BaseModel):
+    """Someone with a login, in staff's list of people across accounts."""
+
+    id: str
+    name: str
+    email: str
+    active: bool
+    accounts: list[PersonAccount]
+
+
+class PersonPage(BaseModel):
+    items: list[PersonOut]
+    next_cursor: str | None = None
+
+
 class MembershipOut(BaseModel):
     account_id: str
     account_name: str
