@@ -146,3 +146,22 @@ def test_another_operators_brand_is_rendered_and_any_colour_stays_readable(page:
     accent = page.evaluate(
         "getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
     assert accent == "#5b2a86"
+
+
+def test_on_a_slow_network_the_home_page_is_usable_before_its_brand_arrives(
+        page: Page) -> None:
+    held: list[Route] = []
+    page.route("**/config.json", lambda route: held.append(route))
+    page.goto("/")
+    # The tasks and the search are the page's own: they need nothing from the network.
+    expect(page.get_by_role("region", name="What you can do here").get_by_role("link")
+           ).to_have_count(4)
+    page.get_by_label("Search for answers").fill("invoice")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert held, "config.json was not asked for"
+    assert page.locator("body[data-ready]").count() == 0  # not ready until branded
+    held[0].continue_()
+    expect(page.locator(".brand")).to_contain_text(DEFAULT.name.en)
+    ready(page)
+    page.get_by_label("Search for answers").press("Enter")
+    expect(page).to_have_url(re.compile(r"/kb/search/\?q=invoice"))
