@@ -61,6 +61,13 @@ def test_an_agent_opens_a_case_for_a_customer_account(page: Page, portal: Portal
     expect(form.locator("#for-account-error")).to_have_text(
         "There is no account acc-nowhere that you may open cases for. Check the id.")
     expect(form.get_by_label("For the customer account")).to_be_focused()
+    # Typed by name, the account is offered from the list of accounts; picking it gives
+    # the field its id.
+    form.get_by_label("For the customer account").fill("conto")
+    expect(form.locator("#for-account-list option")).to_have_count(1)
+    offered = form.locator("#for-account-list option").first
+    expect(offered).to_have_attribute("value", "acc-contoso")
+    expect(offered).to_have_text("Contoso Oy (A-1002)")
     form.get_by_label("For the customer account").fill("acc-contoso")
     form.get_by_role("button", name="Open the case").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(subject)

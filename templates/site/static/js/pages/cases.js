@@ -347,6 +347,27 @@ start(async (me) => {
     }
   }
   $("for-account").addEventListener("change", people);
+  if (staff) {
+    // Staff find the account by name or number: the list of accounts offers the matches.
+    let typed = null;
+    let asked = "";
+    $("for-account").addEventListener("input", () => {
+      clearTimeout(typed);
+      typed = setTimeout(async () => {
+        const q = $("for-account").value.trim();
+        if (q.length < 2 || q === asked) return;
+        asked = q;
+        try {
+          const page = await api(`/accounts?${new URLSearchParams({ q, limit: "10" })}`);
+          if (asked !== q) return; // typed on meanwhile
+          $("for-account-list").replaceChildren(...page.items.map(
+            (a) => new Option(`${a.name} (${a.number})`, a.id)));
+        } catch {
+          // no suggestions: the id can still be typed
+        }
+      }, 250);
+    });
+  }
   people();
   const articles = suggestArticles(me, $("subject"));
   const submission = newKey(); // the page moves to the case once it is made
