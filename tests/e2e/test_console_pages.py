@@ -36,7 +36,9 @@ def test_an_agent_takes_a_case_from_the_queue(page: Page, portal: Portal) -> Non
     page.goto("/cases/")
     ready(page)
     row = page.locator("#cases tbody tr", has_text=made["number"])
-    expect(row).to_contain_text("acc-contoso")
+    # The customer's account by name, linked to its page.
+    expect(row.get_by_role("link", name="Contoso Oy")).to_have_attribute(
+        "href", "/account/?id=acc-contoso")
     row.get_by_role("button", name=f"Take it: {made['number']}").click()
     expect(row.get_by_role("button", name="Yours")).to_be_disabled()
     page.get_by_label("Show").select_option("assigned")

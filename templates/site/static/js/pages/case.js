@@ -3,7 +3,7 @@ import { api, newKey } from "../api.js";
 import { date, t } from "../i18n.js";
 import { notice, start } from "../shell.js";
 import { confirmInline, known, sending, useStyles } from "./bookings-common.js";
-import { attach, due, fileProblem, statusLabel } from "./cases-common.js";
+import { accountCell, attach, due, fileProblem, statusLabel } from "./cases-common.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -114,7 +114,7 @@ start(async (me) => {
   let colleagues = null;
   async function work(c) {
     $("work-section").hidden = false;
-    $("work-account").textContent = c.account_id;
+    accountCell($("work-account"), c.account_id);
     for (const [cell, at] of [["work-first", c.sla.first_responded_at ? null : c.sla.first_response_due],
       ["work-resolution", ["resolved", "closed"].includes(c.status) ? null : c.sla.resolution_due]]) {
       const d = at ? due(at) : null;

@@ -1,6 +1,23 @@
 // What the case pages share: status words for the reader, service-level due times, files.
 import { api } from "../api.js";
-import { date, t } from "../i18n.js";
+import { date, t, url } from "../i18n.js";
+
+// Account names by id, read once per page (staff see many accounts' cases).
+const accountNames = new Map();
+
+/** Puts the name of account `id` into `cell` (its id until the name is known), linked to
+ * the account's page. */
+export function accountCell(cell, id) {
+  const link = document.createElement("a");
+  link.href = `${url("/account/")}?id=${encodeURIComponent(id)}`;
+  link.textContent = id;
+  cell.replaceChildren(link);
+  if (!accountNames.has(id)) {
+    accountNames.set(id, api(`/accounts/${encodeURIComponent(id)}`).then((a) => a.name)
+      .catch(() => id));
+  }
+  accountNames.get(id).then((name) => { link.textContent = name; });
+}
 
 /** A status in the reader's words: staff see "Waiting on the customer" where the customer
  * reads "Waiting for you". */

@@ -4,7 +4,7 @@ import { date, t, url } from "../i18n.js";
 import { fieldErrors } from "../fields.js";
 import { flash, notice, start } from "../shell.js";
 import { sending, useStyles } from "./bookings-common.js";
-import { attach, due, fileProblem, statusLabel } from "./cases-common.js";
+import { accountCell, attach, due, fileProblem, statusLabel } from "./cases-common.js";
 import { suggestArticles } from "./kb-suggest.js";
 
 const $ = (id) => document.getElementById(id);
@@ -185,7 +185,7 @@ start(async (me) => {
           text.append(marked(c.snippet));
           subject.append(text);
         }
-        if (staff) cell("cases.account.label").textContent = c.account_id;
+        if (staff) accountCell(cell("cases.account.label"), c.account_id);
         cell("cases.status").textContent = statusLabel(c.status, staff);
         cell("cases.priority").textContent = t(`priority.${c.priority}`);
         if (staff) {
