@@ -211,19 +211,6 @@ def test_staff_approve_and_reject(page: Page, portal: Portal) -> None:
     expect(page.locator("#calendar")).to_contain_text("Confirmed")
 
 
-def test_booking_pages_pass_axe(page: Page, portal: Portal) -> None:
-    room = _room(portal)
-    sign_in(page, NORTHWIND)
-    expect(page.locator("#user-name")).to_be_visible()
-    for path, filled in (("/bookings/", "#catalogue .card"),
-                         (f"/bookings/resource/?id={room['id']}&week={_week(1)}", "#week .day")):
-        page.goto(path)
-        ready(page)
-        expect(page.locator(filled).first).to_be_visible()
-        page.wait_for_load_state("networkidle")
-        assert axe_violations(page) == [], path
-
-
 def test_calendar_feed_and_the_accounts_bookings(page: Page, portal: Portal) -> None:
     manager = "manager@northwind.example"
     sign_in(page, manager)
