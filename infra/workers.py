@@ -519,7 +519,8 @@ class FeedReader(Worker):
     function reads (the integration feed) is read, each message's body appended to `path`
     as one line of JSON, and the message deleted. Unread, the queue kept every event of a
     `make run` in memory (SQS keeps a message 14 days). With no `path` the messages are
-    only deleted. The file is cut to `MAX_FILE_BYTES`, the older half kept as `.1`.
+    only deleted. Past `MAX_FILE_BYTES` the file becomes `<name>.1` (replacing the one
+    before) and a new one starts.
     """
 
     max_idle_sleep = WOKEN_MAX_IDLE_SLEEP

@@ -20,7 +20,6 @@ metrics = Metrics()
 app = http.api()
 
 
-
 class NewCaseIn(models.NewCase):
     account_id: str | None = None  # partners and staff open cases for another account
     # ... and for one of its people (a phoned-in case); a manager for a colleague
