@@ -156,7 +156,7 @@ def test_the_dashboard_lists_open_cases(page: Page, portal: Portal, browser: Bro
     other.close()
 
 
-def test_the_billing_role_is_offered_billing_cases_only(page: Page) -> None:
+def test_the_billing_role_opens_and_follows_a_billing_case(page: Page) -> None:
     sign_in(page, "billing@northwind.example")
     expect(page.locator("#user-name")).to_be_visible()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
@@ -164,7 +164,16 @@ def test_the_billing_role_is_offered_billing_cases_only(page: Page) -> None:
     category = page.locator("#case-form").get_by_label("Category")
     expect(category.locator("option")).to_have_count(1)
     expect(category).to_have_value("billing")
-    expect(page.locator("#case-form").get_by_label("Invoice number")).to_be_visible()
+    form = page.locator("#case-form")
+    subject = f"Invoice total is wrong {uuid.uuid4().hex[:6]}"
+    form.get_by_label("Subject").fill(subject)
+    form.get_by_label("Invoice number").fill("INV-2026-1107")
+    form.get_by_label("Description").fill("The total does not match the order.")
+    form.get_by_role("button", name="Open the case").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(subject)
+    # Theirs to follow: in their own list.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+    expect(page.locator("#cases tbody")).to_contain_text(subject)
 
 
 def test_a_partner_opens_a_case_for_the_customer_it_serves(page: Page, portal: Portal) -> None:
