@@ -485,7 +485,6 @@ def test_bad_list_queries_of_staff(portal: Portal, path: str, query: str,
         assert r.json()["error"]["code"]
 
 
-@pytest.mark.runs_first
 def test_older_accounts_and_people_are_put_into_the_lists_once(
         portal: Portal, cloud: LocalCloud, fresh_account: str, tmp_path: Any) -> None:
     from portico.admin import main

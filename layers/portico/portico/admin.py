@@ -73,7 +73,9 @@ def migrate_list_keys(*, request_id: str = "migrate-list-keys") -> tuple[int, in
     seen = changed = 0
     cursor: str | None = None
     while True:
-        items, cursor = store.scan_page(types=["Account", "Contact"], cursor=cursor)
+        # Pages of 1,000: a scan reads that many items a call whatever the filter keeps.
+        items, cursor = store.scan_page(types=["Account", "Contact"], cursor=cursor,
+                                        limit=1000)
         for item in items:
             seen += 1
             changed += _list(item, request_id=request_id)
