@@ -468,6 +468,7 @@ class TimeToLive(Worker):
         self.clock = clock
         self.next_at = clock() + period
         self.deleted = 0
+        self._key_names: list[str] | None = None  # the table's key schema, read once
 
     def idle_sleeps(self) -> Iterator[float]:
         while True:
@@ -483,8 +484,10 @@ class TimeToLive(Worker):
 
     def sweep(self, now: int) -> int:
         """Delete what expired before `now`; how many were deleted."""
-        schema = self.dynamodb.describe_table(TableName=self.table)["Table"]["KeySchema"]
-        key_names = [k["AttributeName"] for k in schema]
+        if self._key_names is None:
+            schema = self.dynamodb.describe_table(TableName=self.table)["Table"]["KeySchema"]
+            self._key_names = [k["AttributeName"] for k in schema]
+        key_names = self._key_names
         names = {f"#k{i}": n for i, n in enumerate(key_names)} | {"#ttl": self.attribute}
         # Only a number is a time to live (on AWS, any other type never expires).
         test = "attribute_type(#ttl, :number) AND #ttl < :now"

@@ -19,6 +19,31 @@ from infra.workers import Worker, passes_filters, rate_seconds
 from tests.conftest import sample_event, wait_for
 
 
+def _client(service: str) -> Any:
+    """A client of moto's in-process mock (inside `mock_aws()`)."""
+    import boto3
+
+    make: Any = boto3.client  # any service, by name
+    return make(service, region_name="eu-west-1", aws_access_key_id="testing",
+                aws_secret_access_key="testing")
+
+
+def _key(hash_key: str, range_key: str) -> list[dict[str, str]]:
+    return [{"AttributeName": hash_key, "KeyType": "HASH"},
+            {"AttributeName": range_key, "KeyType": "RANGE"}]
+
+
+def _table(ddb: Any, *, index: tuple[str, str] | None = None) -> None:
+    """Table `t` keyed `pk`/`sk`, with `index` as the keys of gsi1 if given."""
+    names = ("pk", "sk", *(index or ()))
+    ddb.create_table(
+        TableName="t", BillingMode="PAY_PER_REQUEST", KeySchema=_key("pk", "sk"),
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in names],
+        **({"GlobalSecondaryIndexes": [{"IndexName": "gsi1", "KeySchema": _key(*index),
+                                        "Projection": {"ProjectionType": "ALL"}}]}
+           if index else {}))
+
+
 def test_publisher_filter_from_the_template_passes_only_outbox_inserts() -> None:
     t = Template(ROOT / "template.yaml", stack_name="s", region="eu-west-1",
                  account_id="123456789012")
@@ -175,23 +200,13 @@ def test_stream_records_go_once_every_live_iterator_is_past_them() -> None:
 
 def test_a_query_reads_its_own_partition_and_answers_as_before(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
     from moto import mock_aws
 
     moto_fixes.apply()
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
-        ddb.create_table(
-            TableName="t", BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
-                                  for n in ("pk", "sk", "g", "gs")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                       {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{"IndexName": "gsi1", "Projection": {"ProjectionType": "ALL"},
-                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
-                                                   {"AttributeName": "gs", "KeyType": "RANGE"}]}])
+        ddb = _client("dynamodb")
+        _table(ddb, index=("g", "gs"))
         rows = [(f"P{i % 5}", f"s{i:03d}", f"G{i % 3}" if i % 2 else None, f"x{i % 4}")
                 for i in range(120)]
         for pk, sk, g, gs in rows:
@@ -221,7 +236,6 @@ def test_a_query_reads_its_own_partition_and_answers_as_before(
 
 def test_a_watched_worker_polls_when_its_queue_gets_a_message(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
     from moto import mock_aws
 
     moto_fixes.apply()
@@ -239,8 +253,7 @@ def test_a_watched_worker_polls_when_its_queue_gets_a_message(
 
     polls: list[float] = []
     with mock_aws():
-        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
+        sqs = _client("sqs")
         url = sqs.create_queue(QueueName="wake-test")["QueueUrl"]
         w = Sleepy("sleepy")
         w.watches = [("sqs", "wake-test")]
@@ -258,7 +271,6 @@ def test_a_watched_worker_polls_when_its_queue_gets_a_message(
 
 def test_a_batching_window_gathers_what_arrives_into_one_invocation(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
     from moto import mock_aws
 
     from infra.workers import QueueSource
@@ -277,8 +289,7 @@ def test_a_batching_window_gathers_what_arrives_into_one_invocation(
             return {}
 
     with mock_aws():
-        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
+        sqs = _client("sqs")
         url = sqs.create_queue(QueueName="window-test")["QueueUrl"]
         arn = "arn:aws:sqs:eu-west-1:123456789012:window-test"
         for i in range(25):
@@ -302,7 +313,6 @@ def test_a_batching_window_gathers_what_arrives_into_one_invocation(
 
 def test_expired_items_are_deleted_on_the_sweep_and_nothing_else(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
     from moto import mock_aws
 
     from infra.workers import TimeToLive
@@ -310,14 +320,8 @@ def test_expired_items_are_deleted_on_the_sweep_and_nothing_else(
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     now = 1_800_000_000.0
     with mock_aws():
-        ddb = boto3.client("dynamodb", region_name="eu-west-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
-        ddb.create_table(
-            TableName="t", BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"}
-                                  for n in ("pk", "sk")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                       {"AttributeName": "sk", "KeyType": "RANGE"}])
+        ddb = _client("dynamodb")
+        _table(ddb)
         expires = {"gone": {"N": str(int(now) - 1)}, "later": {"N": str(int(now) + 60)},
                    "text": {"S": "0"}, "never": None}
         for name, value in expires.items():
@@ -343,15 +347,13 @@ def test_a_feed_is_written_a_line_an_event_and_its_queue_emptied(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     import json
 
-    import boto3
     from moto import mock_aws
 
     from infra.workers import FeedReader
 
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
+        sqs = _client("sqs")
         url = sqs.create_queue(QueueName="feed")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
             "Attributes"]["QueueArn"]
@@ -384,15 +386,13 @@ def test_a_deleted_or_replaced_object_is_freed(monkeypatch: pytest.MonkeyPatch) 
     import gc
     import weakref
 
-    import boto3
     from moto import mock_aws
     from moto.s3.models import s3_backends
 
     moto_fixes.apply()
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        s3 = boto3.client("s3", region_name="eu-west-1", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+        s3 = _client("s3")
         for bucket, versioned in (("plain", False), ("versioned", True)):
             s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={
                 "LocationConstraint": "eu-west-1"})
@@ -425,7 +425,6 @@ def test_a_deleted_or_replaced_object_is_freed(monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_queue_remembers_its_last_deleted_receipts_only(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
     from moto import mock_aws
     from moto.sqs.models import sqs_backends
 
@@ -433,8 +432,7 @@ def test_a_queue_remembers_its_last_deleted_receipts_only(
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.setattr(moto_fixes, "REMEMBERED_RECEIPTS", 5)
     with mock_aws():
-        sqs = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing",
-                           aws_secret_access_key="testing")
+        sqs = _client("sqs")
         url = sqs.create_queue(QueueName="receipts")["QueueUrl"]
         handles = []
         for i in range(8):

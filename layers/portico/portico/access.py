@@ -246,6 +246,12 @@ def forbidden(entity: str) -> Forbidden:
     return Forbidden(f"Your role does not give access to {entity} records.")
 
 
+def require_all(principal: Principal, entity: str) -> None:
+    """For a list across every account (staff's): the caller must read `entity` in all."""
+    if Scope.ALL not in scopes(principal, entity):
+        raise forbidden(entity)
+
+
 # The portal's sections, and the entity whose read access opens each one to a principal
 # (None: every signed-in contact). The site's menu and page guards come from this.
 SECTIONS: dict[str, str | None] = {

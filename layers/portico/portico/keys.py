@@ -121,8 +121,9 @@ CASE_INDEX = {"pk": "CASEINDEX", "sk": "CURRENT"}  # the case search index's sna
 
 
 def case_class(status: str) -> str:
-    """`open` or `closed`, of a case's status (or of a filter that names the class)."""
-    return "open" if status in OPEN_STATUSES or status == "open" else "closed"  # or "done"
+    """`open` or `closed`, of a case's status (or of a filter that names the class: `open`,
+    or `done` for closed)."""
+    return "open" if status in OPEN_STATUSES or status == "open" else "closed"
 
 
 def cases_of_requester(account_id: str, contact_id: str, created_at: str = "",

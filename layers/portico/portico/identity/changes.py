@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from portico import access, audit, change, clock, keys, limits, store
-from portico.access import Owner, Privilege, Scope
+from portico.access import Owner, Privilege
 from portico.errors import Conflict, Invalid, NotFound
 from portico.identity import models
 from portico.principal import Principal
@@ -127,8 +127,7 @@ def list_for_account(p: Principal, *, status: str | None, cursor: str | None,
 def list_by_status(p: Principal, *, status: str, cursor: str | None,
                    limit: int) -> models.ChangeRequestPage:
     """Every account's requests in one status, newest first: the staff's review list."""
-    if Scope.ALL not in access.scopes(p, "change_request"):
-        raise access.forbidden("change_request")
+    access.require_all(p, "change_request")
     items, nxt = store.query_page(keys.change_requests_by_status(status)["gsi1pk"],
                                   index="gsi1", newest_first=True, limit=limit, cursor=cursor)
     return models.ChangeRequestPage(items=[_out(i) for i in items], next_cursor=nxt)

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from portico import access, audit, aws, change, keys, principal, store
-from portico.access import STAFF_ROLES, Owner, Privilege, Scope
+from portico.access import STAFF_ROLES, Owner, Privilege
 from portico.errors import BadRequest, Conflict, Forbidden, NotFound
 from portico.events import Actor
 from portico.identity import models
@@ -59,8 +59,7 @@ def _finding(q: str | None) -> tuple[str | None, dict[str, str], dict[str, Any]]
 def list_accounts(p: Principal, *, q: str | None, cursor: str | None,
                   limit: int) -> models.AccountPage:
     """Every account by name, for staff; `q`: a part of the name or number."""
-    if Scope.ALL not in access.scopes(p, "account"):
-        raise Forbidden("Only staff list every account; yours is at /accounts/{id}.")
+    access.require_all(p, "account")
     where, names, values = _finding(q)
     items, nxt = store.query_page(keys.ALL_ACCOUNTS, index="gsi2", limit=limit, cursor=cursor,
                                   where=where, where_names=names, where_values=values)
@@ -177,9 +176,7 @@ def list_people(p: Principal, *, q: str | None, cursor: str | None,
                 limit: int) -> models.PersonPage:
     """Everyone with a login, with the accounts they belong to (staff); `q`: a part of the
     name or e-mail address. In no particular order: it is a way to find someone."""
-    if Scope.ALL not in access.scopes(p, "contact"):
-        raise Forbidden("Only staff list the people of every account; yours are at "
-                        "/accounts/{id}/contacts.")
+    access.require_all(p, "contact")
     where, names, values = _finding(q)
     items, nxt = store.query_page(keys.ALL_CONTACTS, index="gsi2", limit=limit, cursor=cursor,
                                   where=where, where_names=names, where_values=values)
@@ -327,7 +324,9 @@ def update_me(p: Principal, patch: models.MePatch) -> models.Me:
     changed = audit.changes(contact, after, PROFILE_FIELDS)
     if not changed:
         return _me(p, contact)
-    found = {"search": person_search(str(after.get("name") or ""), str(contact["email"]))}
+    # A new name is what staff's list of people finds her by.
+    found = {"search": person_search(str(after.get("name") or ""), str(contact["email"]))} \
+        if "name" in changed else {}
     c.update(keys.contact(p.contact_id), set_={**values, **found},
              condition="attribute_exists(pk)")
     if "name" in changed:
