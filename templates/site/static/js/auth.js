@@ -181,10 +181,14 @@ export async function accessToken() {
  * the access tokens already handed out (within a minute). */
 export async function signOutEverywhere() {
   const s = session();
-  window.dispatchEvent(new Event("portico:signout"));
+  // What must end before the tokens are revoked (a live socket's handshake in flight, which
+  // refused after would be a failed connection) is handed back in `waits`.
+  const waits = [];
+  window.dispatchEvent(new CustomEvent("portico:signout", { detail: { waits } }));
   clear();
   channel?.postMessage({ type: "signout" });
   if (!s) return;
+  await Promise.race([Promise.all(waits), new Promise((done) => { setTimeout(done, 2000); })]);
   const cfg = await config();
   await fetch(`${cfg.apiUrl}/me/sign-out`, {
     method: "POST", headers: { Authorization: `Bearer ${s.accessToken}` },

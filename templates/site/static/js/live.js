@@ -134,14 +134,23 @@ function stop() {
   pingTimer = null;
   const ws = socket;
   socket = null;
-  if (ws && ws.readyState !== WebSocket.CONNECTING) ws.close();
+  if (!ws) return Promise.resolve();
+  if (ws.readyState !== WebSocket.CONNECTING) {
+    ws.close();
+    return Promise.resolve();
+  }
+  // A handshake in flight ends first (its open handler then closes it): the promise says when.
+  return new Promise((done) => {
+    ws.addEventListener("open", () => done(), { once: true });
+    ws.addEventListener("close", () => done(), { once: true });
+  });
 }
 
 // Signing out ends the socket before the tokens are revoked.
 if (typeof window !== "undefined") {
-  window.addEventListener("portico:signout", () => {
+  window.addEventListener("portico:signout", (event) => {
     handlers.clear();
-    stop();
+    event.detail?.waits?.push(stop());
   });
 }
 
