@@ -46,6 +46,8 @@ The event sources (infra/workers.py) poll moto. So that an idle one need not pol
 to be prompt, `watch` tells a source when a message reaches its queue or a record its
 table's stream, and it polls at once.
 
+moto's DynamoDB items are kept packed, one string each: infra/moto_items.
+
 GlobalSignOut is an unsigned call, so moto cannot tell its region from the request and
 looks for the token in the default region only: signing out from the browser failed. It
 now finds the token's pool the way moto's other unsigned Cognito calls do.
@@ -73,6 +75,8 @@ from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 from moto.s3.models import FakeKey
 from moto.sqs.models import Queue
+
+from infra import moto_items
 
 _lock = threading.RLock()
 _applied = False
@@ -354,4 +358,5 @@ def apply() -> None:
     Queue.add_message = _add_message(Queue.add_message)  # type: ignore[method-assign]
     Queue.__init__ = _queue_init(Queue.__init__)  # type: ignore[method-assign]
     Table.all_items = _all_items(Table.all_items)  # type: ignore[method-assign]
+    moto_items.apply(_querying)
     _applied = True

@@ -455,10 +455,11 @@ class TimeToLive(Worker):
     otherwise keeps every idempotency record, outbox item and rate-limit window in memory.
 
     Each delete is conditional on the item still being expired, so a write that moved it on
-    meanwhile wins. The deletes reach the stream as REMOVE records, as TTL's do.
+    meanwhile wins. The deletes reach the stream as REMOVE records, as TTL's do. A sweep
+    scans the whole table (3.6 s of a core at 20,000 items), hence every 10 minutes.
     """
 
-    def __init__(self, dynamodb: Any, table: str, attribute: str, *, period: float = 60.0,
+    def __init__(self, dynamodb: Any, table: str, attribute: str, *, period: float = 600.0,
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(f"ttl:{table}")
         self.dynamodb = dynamodb
