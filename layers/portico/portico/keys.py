@@ -52,8 +52,11 @@ ALL_ACCOUNTS = "ACCOUNTS"
 
 
 def all_accounts(name: str, account_id: str) -> Key:
-    """gsi2: every account, by name then id (staff's list of accounts)."""
-    return {"gsi2pk": ALL_ACCOUNTS, "gsi2sk": f"{name.casefold()[:200]}#{account_id}"}
+    """gsi2: every account, by name then id (staff's list of accounts). The id follows a
+    separator below every character the name keeps, so "Fresh Oy" comes before "Fresh Oy
+    (renamed)": with "#" the space (below "#") put the longer name first."""
+    folded = "".join(c if c >= " " else " " for c in name.casefold()[:200])
+    return {"gsi2pk": ALL_ACCOUNTS, "gsi2sk": f"{folded}\x1f{account_id}"}
 
 
 ALL_CONTACTS = "CONTACTS"
