@@ -111,3 +111,23 @@ def test_a_burst_already_in_the_index_builds_nothing(cloud: LocalCloud, portal: 
     fresh = fn.invoke({"Records": [record(clock.stamp())]})
     assert fresh["current"] is True
     assert fresh["key"].startswith("kb/index/")
+
+
+def test_the_indexer_gives_each_english_article_its_meaning(cloud: LocalCloud,
+                                                             portal: Portal) -> None:
+    from portico.kb.search import SearchIndex
+
+    wait_for(lambda: found(portal, "password"))
+    built = cloud.functions["KnowledgeBaseIndexerFunction"].invoke(
+        {"Records": [{"body": json.dumps({"detail": {"occurred_at": clock.stamp(),
+                                                     "type": "ArticlePublished"}})}]})
+    body = cloud.client("s3").get_object(Bucket=cloud.resource("DocumentsBucket"),
+                                         Key=built["key"])["Body"].read()
+    index = SearchIndex.load(body)
+    db = index._db
+    english = db.execute("SELECT count(*) FROM doc WHERE lang = 'en'").fetchone()[0]
+    assert english > 0
+    assert db.execute("SELECT count(*) FROM vec").fetchone()[0] == english
+    assert db.execute("SELECT count(*) FROM vec JOIN doc USING (rowid) "
+                      "WHERE doc.lang != 'en'").fetchone()[0] == 0
+    assert set(index._model) == {"model", "tokenizer", "tokens", "scales"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from portico.kb import text
+from portico.kb import semantic, text
 from portico.kb.search import SearchIndex
 
 FILLER = ("The portal keeps your account settings in one place and shows what changed "
@@ -208,3 +208,52 @@ def test_text_analysis() -> None:
     assert text.fold("Ääkkönen") == "Aakkonen"
     assert text.plain("# Title\n\nSee [docs](http://x.example) and `code`.") == \
         "Title See docs and code."
+
+
+# -- meaning (kb.semantic) -------------------------------------------------------------------
+def _refunds(*more: dict[str, Any]) -> list[dict[str, Any]]:
+    # The same words of the query in each; the beach is shorter, so the words favour it.
+    return [article("beach", "Phone refund", "A broken window, a fence, photos of a beach."),
+            article("device", "Phone refund",
+                    "A broken handset, a defective device, money back to a card."),
+            article("office", "Phone", "Phone numbers of the office."), *more]
+
+
+def test_meaning_decides_between_articles_the_words_rank_alike(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    q = "refund for a broken phone"
+    assert ids(index(*_refunds()).search(q, roles=()))[:2] == ["device", "beach"]
+    monkeypatch.setattr(semantic, "encoder", lambda: None)
+    assert ids(index(*_refunds()).search(q, roles=()))[:2] == ["beach", "device"], \
+        "by words alone"
+
+
+def test_a_list_with_an_article_the_model_cannot_read_keeps_the_words_order() -> None:
+    finnish = article("fi", "Phone refund", "Rikkinäinen puhelin, rahat takaisin.", lang="fi")
+    hits = index(*_refunds(finnish)).search("refund for a broken phone", roles=(), lang=None)
+    assert "fi" in ids(hits)
+    assert ids(hits).index("beach") < ids(hits).index("device")
+
+
+def test_an_index_built_without_the_model_searches_by_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "encoder", lambda: None)
+    idx = index(article("a", "Reset a password"))
+    assert ids(idx.search("password reset", roles=()))[:1] == ["a"]
+
+
+def test_a_querys_vector_is_the_models_own() -> None:
+    model = semantic.encoder()
+    assert model is not None, "the dev environment installs wordllama"
+    tables = model.tables()
+    assert len(tables["tokens"]) == 32000 * semantic.DIMS
+    query = semantic.QueryEncoder(tables)
+    for q in ["heart attack", "Salasanan vaihto", "x" * 300, "<script>\"'"]:
+        exact = model.embed([q])[0]
+        got = query.vector(q)
+        assert got is not None
+        assert sum(a * float(b) for a, b in zip(got, exact, strict=True)) > 0.999
+    stored = model.vectors(["heart attack"])[0]
+    assert len(stored) == 4 + semantic.DIMS
+    assert semantic.similarity(query.vector("heart attack") or [], stored) > 0.99
+    assert query.vector("") is None
