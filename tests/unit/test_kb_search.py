@@ -245,9 +245,10 @@ def test_an_index_built_without_the_model_searches_by_words(
 def test_a_querys_vector_is_the_models_own() -> None:
     model = semantic.encoder()
     assert model is not None, "the dev environment installs wordllama"
-    tables = model.tables()
+    tables = model.tables
     assert len(tables["tokens"]) == 32000 * semantic.DIMS
-    query = semantic.QueryEncoder(tables)
+    query = semantic.query_encoder(tables)
+    assert semantic.query_encoder(dict(tables)) is query, "made once"
     for q in ["heart attack", "Salasanan vaihto", "x" * 300, "<script>\"'"]:
         exact = model.embed([q])[0]
         got = query.vector(q)

@@ -225,7 +225,7 @@ class SearchIndex:
             vectors = model.vectors([t for _, t in meant])
             db.executemany("INSERT INTO vec VALUES (?, ?)",
                            [(n, v) for (n, _), v in zip(meant, vectors, strict=True)])
-            db.executemany("INSERT INTO model VALUES (?, ?)", model.tables().items())
+            db.executemany("INSERT INTO model VALUES (?, ?)", model.tables.items())
         db.executemany("INSERT INTO doc VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
         db.executemany("INSERT INTO fts(rowid, title, body, meta) VALUES (?, ?, ?, ?)", fts)
         db.executemany("INSERT INTO sug(rowid, words, meta) VALUES (?, ?, ?)", sug)
@@ -379,7 +379,7 @@ class SearchIndex:
         if len(stored) < len(head) or len(head) < 2:
             return ranked
         if self._query_encoder is None:
-            self._query_encoder = semantic.QueryEncoder(self._model)
+            self._query_encoder = semantic.query_encoder(self._model)
         vector = self._query_encoder.vector(q[:MAX_QUERY_CHARS])
         if vector is None:
             return ranked

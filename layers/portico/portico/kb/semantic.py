@@ -20,11 +20,12 @@ Vectors are kept as 8-bit integers with a scale each (a row of the token table t
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
 from array import array
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ class Encoder:
         # Each as its scale (4 bytes) and one signed byte per dimension.
         return [_SCALE.pack(float(s)) + r.tobytes() for s, r in zip(scales, rows, strict=True)]
 
+    @cached_property
     def tables(self) -> dict[str, bytes]:
         """What the index carries for queries: the tokenizer and the token table."""
         np = self._np
@@ -103,6 +105,21 @@ def encoder() -> Encoder | None:
         return Encoder()
     except ImportError:
         return None
+
+
+def query_encoder(tables: dict[str, bytes]) -> QueryEncoder:
+    """The query side of an index's tables; kept, since every index of a process carries
+    the same model and making its tokenizer takes 50 ms."""
+    key = hashlib.sha256(tables["model"] + tables["tokenizer"] + tables["scales"]).digest()
+    found = _query_encoders.get(key)
+    if found is None:
+        found = QueryEncoder(tables)
+        _query_encoders.clear()  # one model at a time
+        _query_encoders[key] = found
+    return found
+
+
+_query_encoders: dict[bytes, QueryEncoder] = {}
 
 
 class QueryEncoder:
