@@ -10,7 +10,7 @@ SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv tools run site test suite lint unit e2e browser bench openapi fuzz build deploy destroy clean
+.PHONY: help venv tools run site test lint unit e2e browser bench openapi fuzz build deploy destroy clean
 
 help:
 	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
@@ -87,12 +87,11 @@ TEST_WORKERS ?= 3
 tools:
 	@$(MAKE) --no-print-directory -j4 --output-sync=target venv $(CHECKOV) $(SAM) browser
 
-# The lint (20 s of one core) runs beside the tests, whose workers leave a core part idle.
-test: tools
+# The lint (20 s of one core) runs while the SAM CLI and the browser install, not beside the
+# tests: their local clouds start at once and need both cores.
+test:
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint $(SAM) browser
 	@$(MAKE) --no-print-directory site
-	@$(MAKE) --no-print-directory -j2 --output-sync=line lint suite
-
-suite: venv
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 # As modules (python -m bench.x), so that one bench may import another's helpers.
