@@ -11,8 +11,8 @@ The search blends the two: among the best `RERANK` candidates of the lexical ran
 score and each cosine similarity to the query are scaled to 0..1 and mixed, `WEIGHT` of
 meaning. On SciFact's training queries this lifts nDCG@10 from 0.718 to 0.726: the model
 alone reaches 0.49, but beside the words it tells apart candidates that share the same
-words and differ in what they are about. The vocabulary is English; a Finnish article gets no vector, and a list that
-holds one stays in its lexical order.
+words and differ in what they are about. The vocabulary is English; a Finnish article gets
+no vector, and a list that holds one stays in its lexical order.
 
 Vectors are kept as 8-bit integers with a scale each (a row of the token table the same):
 132 bytes an article, 4 MB for the table.
