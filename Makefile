@@ -10,7 +10,7 @@ SAM_VENV ?= .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv tools run site test lint unit e2e browser bench openapi fuzz build deploy destroy clean
+.PHONY: help venv run site test lint unit e2e browser bench openapi fuzz build deploy destroy clean
 
 help:
 	@echo "make run     the whole portal on this machine (local cloud, demo data, one URL)"
@@ -83,12 +83,9 @@ e2e: venv site browser
 # a worker's cloud runs on, come after every file that uses it.
 TEST_WORKERS ?= 3
 
-# The tools install side by side: three virtualenvs and a browser share nothing.
-tools:
-	@$(MAKE) --no-print-directory -j4 --output-sync=target venv $(CHECKOV) $(SAM) browser
-
-# The lint (20 s of one core) runs while the SAM CLI and the browser install, not beside the
-# tests: their local clouds start at once and need both cores.
+# The tools install side by side (three virtualenvs and a browser share nothing), and the
+# lint (20 s of one core) runs as soon as its two are in, while the SAM CLI and the browser
+# install: not beside the tests, whose local clouds start at once and need both cores.
 test:
 	@$(MAKE) --no-print-directory -j4 --output-sync=target lint $(SAM) browser
 	@$(MAKE) --no-print-directory site

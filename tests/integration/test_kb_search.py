@@ -130,4 +130,5 @@ def test_the_indexer_gives_each_english_article_its_meaning(cloud: LocalCloud,
     assert db.execute("SELECT count(*) FROM vec").fetchone()[0] == english
     assert db.execute("SELECT count(*) FROM vec JOIN doc USING (rowid) "
                       "WHERE doc.lang != 'en'").fetchone()[0] == 0
-    assert set(index._model) == {"model", "tokenizer", "tokens", "scales"}
+    assert {k for (k,) in db.execute("SELECT key FROM model")} == {
+        "model", "tokenizer", "tokens", "scales"}

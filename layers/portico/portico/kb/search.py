@@ -172,10 +172,11 @@ class SearchIndex:
         self._avgdl = float(info["avgdl"]) or 1.0
         self._df: dict[str, int] = {}
         self._idfs: dict[str, float] = {}
-        has_model = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'model'").fetchone() is not None
-        self._model = dict(db.execute("SELECT key, value FROM model")) if has_model else {}
-        self._query_encoder: semantic.QueryEncoder | None = None  # made on first use
+        # The model's tables are read on the first search that blends (kb.semantic).
+        self._has_model = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'model'").fetchone() is not None and \
+            db.execute("SELECT 1 FROM model LIMIT 1").fetchone() is not None
+        self._query_encoder: semantic.QueryEncoder | None = None
 
     # -- building -----------------------------------------------------------------------
 
@@ -370,7 +371,7 @@ class SearchIndex:
         similarity to the query scaled to 0..1 across them, mixed `semantic.WEIGHT` of
         meaning; the rest follow below. Unchanged without a model, or when one of them
         has no vector (not English)."""
-        if not self._model:
+        if not self._has_model:
             return ranked
         head = ranked[:RERANK]
         stored = dict(self._db.execute(
@@ -379,7 +380,8 @@ class SearchIndex:
         if len(stored) < len(head) or len(head) < 2:
             return ranked
         if self._query_encoder is None:
-            self._query_encoder = semantic.query_encoder(self._model)
+            self._query_encoder = semantic.query_encoder(
+                dict(self._db.execute("SELECT key, value FROM model")))
         vector = self._query_encoder.vector(q[:MAX_QUERY_CHARS])
         if vector is None:
             return ranked
